@@ -1,0 +1,110 @@
+// The harness command line: start the services a run needs, once, and hand their addresses down.
+//
+//   tsx packages/harness/src/cli/main.ts with-services -- turbo run test   (what `pnpm test` runs)
+//   tsx packages/harness/src/cli/main.ts up [redis postgres]               (start, print env, wait for Ctrl-C)
+//   tsx packages/harness/src/cli/main.ts doctor                            (which provider each service would use)
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { isHarnessError } from '../errors.ts';
+import { definition, provideServices, providerFor, redact, SERVICES } from '../services/index.ts';
+import { servicesUsedByWorkspace } from './workspace.ts';
+
+const log = (line: string): void => console.error(`[harness] ${line}`);
+
+const USAGE = `usage:
+  main.ts with-services [--services redis,postgres] -- <command...>
+      start the services the workspace's packages need (or those listed), run the command with
+      POC_*_URL set so every package attaches to the same servers, then stop them
+  main.ts up [service...]
+      start services (default: all the workspace uses), print their env, wait for Ctrl-C
+  main.ts doctor
+      say which provider each service would come from, and why`;
+
+async function withServices(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const own = dash === -1 ? argv : argv.slice(0, dash);
+  const command = dash === -1 ? [] : argv.slice(dash + 1);
+  const { values } = parseArgs({ args: own, options: { services: { type: 'string' } }, strict: true });
+  if (command.length === 0) throw new UsageError('with-services needs a command after `--`');
+  const names = values.services ? values.services.split(',').filter(Boolean) : servicesUsedByWorkspace();
+  const session = await provideServices(names, { log });
+  process.env.POC_SERVICES_SHARED = session.servers.map((s) => `${s.service}=${s.provider}`).join(',');
+  try {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', shell: false });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const code = await new Promise<number>((resolve) => {
+      child.once('error', (e) => {
+        log(`could not run ${command[0]}: ${e.message}`);
+        resolve(127);
+      });
+      child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 + 2 : 1)));
+    });
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    return code;
+  } finally {
+    await session.close();
+  }
+}
+
+async function up(argv: string[]): Promise<number> {
+  const names = argv.length > 0 ? argv : servicesUsedByWorkspace();
+  const session = await provideServices(names, { log });
+  for (const s of session.servers) console.log(`export ${definition(s.service).envVar}=${s.url}`);
+  log('servers are up; Ctrl-C stops them');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await session.close();
+  return 0;
+}
+
+async function doctor(): Promise<number> {
+  for (const name of Object.keys(SERVICES)) {
+    const def = definition(name);
+    try {
+      const provider = await providerFor(name);
+      const why = provider === 'external' ? `${def.envVar}=${redact(process.env[def.envVar]!)}` : provider === 'docker' ? 'a Docker engine answers' : 'no Docker engine; local binaries';
+      console.log(`${name.padEnd(10)} ${provider.padEnd(9)} (${why})`);
+    } catch (e) {
+      console.log(`${name.padEnd(10)} error     ${(e as Error).message}`);
+    }
+  }
+  return 0;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'with-services':
+      return withServices(rest);
+    case 'up':
+      return up(rest);
+    case 'doctor':
+      return doctor();
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(e as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(isHarnessError(e) ? `[harness] ${(e as Error).message}` : e);
+    process.exit(1);
+  },
+);

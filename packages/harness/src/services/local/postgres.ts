@@ -1,0 +1,112 @@
+// PostgreSQL as a throwaway process. initdb runs once per server version and is cached as a template
+// data directory; each start copies it (~100 ms instead of ~1.5 s). PostgreSQL refuses to run as
+// root, so when we are root the server runs as the `postgres` system user (or `nobody`).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import getPort from 'get-port';
+import { ServiceUnavailableError } from '../../errors.ts';
+import { probePostgres } from '../probes.ts';
+import { findExecutable, missingBinaryHint, postgresBinDirs } from './binaries.ts';
+import { cacheHome, ServerDir, waitUntilReady } from './processes.ts';
+import type { LocalProcessServer } from './redis.ts';
+
+interface RunAs {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/** When root, the unprivileged account the server runs as; undefined when we are not root. */
+function unprivilegedUser(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');
+  for (const name of ['postgres', 'nobody']) {
+    const fields = passwd.find((line) => line.startsWith(`${name}:`))?.split(':');
+    if (fields?.[2] && fields[3]) return { name, uid: Number(fields[2]), gid: Number(fields[3]) };
+  }
+  throw new ServiceUnavailableError('Running as root and found neither a `postgres` nor a `nobody` user to run PostgreSQL as.');
+}
+
+function binaries(): { initdb: string; postgres: string; version: string } {
+  const extra = postgresBinDirs();
+  const initdb = findExecutable('initdb', extra);
+  const postgres = findExecutable('postgres', extra);
+  if (!initdb || !postgres) {
+    throw new ServiceUnavailableError(missingBinaryHint('PostgreSQL', 'POC_POSTGRES_URL', 'postgresql'));
+  }
+  const version = /\(PostgreSQL\) ([\d.]+)/.exec(execFileSync(postgres, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  return { initdb, postgres, version };
+}
+
+function copyTree(from: string, to: string): void {
+  // cp -a keeps ownership and modes (PostgreSQL insists on a 0700 data directory owned by its user).
+  const r = spawnSync('cp', ['-a', from, to], { encoding: 'utf8' });
+  if (r.status !== 0) throw new ServiceUnavailableError(`copying ${from} to ${to} failed: ${r.stderr}`);
+}
+
+/** Returns the cached, initdb'd template data directory for this version and user, creating it once. */
+function templateDataDir(initdb: string, version: string, runAs: RunAs | undefined): string {
+  const template = join(cacheHome(), `postgres-${version}-${runAs?.name ?? 'self'}`, 'data');
+  if (existsSync(join(template, 'PG_VERSION'))) return template;
+  // initdb as the server's user into a staging directory that user can reach, then copy into the cache.
+  const staging = mkdtempSync(join(tmpdir(), 'poc-harness-initdb-'));
+  try {
+    if (runAs) chownSync(staging, runAs.uid, runAs.gid);
+    const data = join(staging, 'data');
+    const r = spawnSync(
+      initdb,
+      ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      { encoding: 'utf8', uid: runAs?.uid, gid: runAs?.gid, cwd: staging },
+    );
+    if (r.status !== 0) throw new ServiceUnavailableError(`initdb failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
+    mkdirSync(join(template, '..'), { recursive: true });
+    const partial = `${template}.${process.pid}.partial`;
+    copyTree(data, partial);
+    // Another process may have won the race; either way a complete template now exists.
+    const mv = spawnSync('mv', ['-T', partial, template]);
+    if (mv.status !== 0) rmSync(partial, { recursive: true, force: true });
+    return template;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Settings every harness server gets: room for many suites, quiet logs. */
+const COMMON_SETTINGS: Record<string, string> = { max_connections: '300', shared_buffers: '128MB', log_min_messages: 'warning' };
+
+/**
+ * The shared test server trades durability for speed: it never outlives the run. With
+ * synchronous_commit=off a crash loses the last commits, so private servers (the ones fault tests
+ * kill) keep PostgreSQL's default durability.
+ */
+const FAST_SETTINGS: Record<string, string> = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
+
+export const postgresSettings = (durable: boolean): Record<string, string> => ({ ...COMMON_SETTINGS, ...(durable ? {} : FAST_SETTINGS) });
+
+export async function startLocalPostgres(options: { durable?: boolean } = {}): Promise<LocalProcessServer> {
+  const { initdb, postgres, version } = binaries();
+  const runAs = unprivilegedUser();
+  const template = templateDataDir(initdb, version, runAs);
+  const port = await getPort({ host: '127.0.0.1' });
+  // SIGINT is PostgreSQL's fast shutdown; SIGTERM (smart) would wait for every client to leave.
+  const dir = new ServerDir('postgres', 'SIGINT');
+  if (runAs) chownSync(dir.path, runAs.uid, runAs.gid);
+  const data = join(dir.path, 'data');
+  copyTree(template, data);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path];
+  for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false))) args.push('-c', `${name}=${value}`);
+  const launch = async (): Promise<void> => {
+    dir.spawn(postgres, args, { uid: runAs?.uid, gid: runAs?.gid });
+    await waitUntilReady(dir, `PostgreSQL ${version} on port ${port}`, () => probePostgres(url).then(() => undefined));
+  };
+  try {
+    await launch();
+  } catch (e) {
+    await dir.dispose();
+    throw e;
+  }
+  return { url, version, port, dir, launch };
+}

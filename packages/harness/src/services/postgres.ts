@@ -1,0 +1,87 @@
+// PostgreSQL for one suite: a fresh database cloned from a template on the shared server.
+import pg from 'pg';
+import { uniqueName } from '../testing/names.ts';
+import { serverFor, startPrivateServer } from './servers.ts';
+import type { PrivateServer } from './types.ts';
+
+export interface PostgresDatabase extends AsyncDisposable {
+  /** Connection URL of this suite's database. */
+  readonly url: string;
+  readonly name: string;
+  /** A pool on this database; ended on close(). */
+  pool(config?: Omit<pg.PoolConfig, 'connectionString'>): pg.Pool;
+  /** A connected client on this database; ended on close(). */
+  client(): Promise<pg.Client>;
+  /** Ends its pools and clients and drops the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Replaces the database part of a postgres:// URL. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+// One small admin pool per server URL, reused by every suite of this process.
+const admins = new Map<string, pg.Pool>();
+function admin(url: string): pg.Pool {
+  let pool = admins.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, max: 2, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
+    pool.on('error', () => {}); // an idle admin connection dropped by a server restart is not an error
+    admins.set(url, pool);
+  }
+  return pool;
+}
+
+const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Creates an empty database for one suite. FILE_COPY cloning of template1 is the fast path (PG >= 15). */
+export async function createDatabase(serverUrl: string, name: string): Promise<void> {
+  const major = Number((await admin(serverUrl).query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]?.v ?? 0) / 10_000;
+  const strategy = major >= 15 ? ' STRATEGY = FILE_COPY' : '';
+  await admin(serverUrl).query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template1${strategy}`);
+}
+
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await admin(serverUrl).query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}
+
+/** Isolation for one suite: its own database on the shared server. */
+export async function postgresDatabase(options: { name?: string } = {}): Promise<PostgresDatabase> {
+  const server = await serverFor('postgres');
+  const name = uniqueName(options.name ?? 't');
+  await createDatabase(server.url, name);
+  const url = withDatabase(server.url, name);
+  const pools = new Set<pg.Pool>();
+  const clients = new Set<pg.Client>();
+  let closed = false;
+  const db: PostgresDatabase = {
+    url,
+    name,
+    pool(config = {}) {
+      const p = new pg.Pool({ connectionTimeoutMillis: 5_000, ...config, connectionString: url });
+      pools.add(p);
+      return p;
+    },
+    async client() {
+      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+      clients.add(c);
+      await c.connect();
+      return c;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...pools].map((p) => p.end()));
+      await Promise.allSettled([...clients].map((c) => c.end()));
+      await dropDatabase(server.url, name);
+    },
+    [Symbol.asyncDispose]: () => db.close(),
+  };
+  return db;
+}
+
+/** A PostgreSQL server of its own (for restart / kill tests), with default durability. Close it when done. */
+export const privatePostgres = (): Promise<PrivateServer> => startPrivateServer('postgres');

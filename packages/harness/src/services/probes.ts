@@ -1,0 +1,57 @@
+// Cheap readiness probes: one round trip, short timeout, and the server's version as a by-product.
+import { connect } from 'node:net';
+import pg from 'pg';
+
+/**
+ * Sends one inline command (after AUTH when the URL has credentials) over a raw socket and resolves
+ * with `parse(reply so far)` once that returns a value. No client library, so no reconnect loops.
+ */
+function redisRoundTrip<T>(url: string, command: string, parse: (reply: string) => T | undefined, timeoutMs: number): Promise<T> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: u.hostname, port: Number(u.port || 6379) });
+    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    let reply = '';
+    const fail = (e: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(e);
+    };
+    socket.on('error', fail);
+    socket.on('connect', () => {
+      const user = u.username ? `${decodeURIComponent(u.username)} ` : '';
+      const auth = u.password ? `AUTH ${user}${decodeURIComponent(u.password)}\r\n` : '';
+      socket.write(`${auth}${command}\r\n`);
+    });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.startsWith('-')) return fail(new Error(reply.trim()));
+      const value = parse(reply);
+      if (value === undefined) return;
+      clearTimeout(timer);
+      socket.end();
+      resolve(value);
+    });
+  });
+}
+
+/** Resolves when the server answers PING with PONG. */
+export const probeRedis = (url: string, timeoutMs = 1_000): Promise<void> =>
+  redisRoundTrip(url, 'PING', (r) => (r.includes('+PONG') ? true : undefined), timeoutMs).then(() => undefined);
+
+/** Redis's version from INFO server. */
+export const redisVersion = (url: string, timeoutMs = 2_000): Promise<string> =>
+  redisRoundTrip(url, 'INFO server', (r) => /redis_version:([\d.]+)/.exec(r)?.[1], timeoutMs);
+
+/** Connects and runs SHOW server_version; resolves with it. */
+export async function probePostgres(url: string, timeoutMs = 2_000): Promise<string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {}); // a failed probe must not crash the process
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version.split(' ')[0] ?? 'unknown';
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
