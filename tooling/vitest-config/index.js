@@ -14,5 +14,8 @@ export default defineConfig({
     // Never retry: a flaky integration test is a bug to find, not to hide.
     retry: 0,
     pool: 'forks',
+    // The JSON report feeds the closing "N passed, N failed" line of a whole-repo run.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -86,7 +86,8 @@ export function readResult(packageDir: string): BenchResult | undefined {
   return benchResultSchema.parse(JSON.parse(raw));
 }
 
-const num = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const num = (n: number): string =>
+  Number.isInteger(n) || Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 const ratio = (r: { median: number; min: number; max: number }): string => `**${num(r.median)}x** (${num(r.min)}–${num(r.max)})`;
 
 /** The result as Markdown tables: what a README's "Measured" section quotes. */

@@ -3,10 +3,12 @@
 //   tsx packages/harness/src/cli/main.ts with-services -- turbo run test   (what `pnpm test` runs)
 //   tsx packages/harness/src/cli/main.ts up [redis postgres]               (start, print env, wait for Ctrl-C)
 //   tsx packages/harness/src/cli/main.ts doctor                            (which provider each service would use)
+//   tsx packages/harness/src/cli/main.ts test-summary <since>              (closing line of `pnpm test`)
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { isHarnessError } from '../errors.ts';
 import { definition, provideServices, providerFor, redact, SERVICES } from '../services/index.ts';
+import { testSummary } from './test-summary.ts';
 import { servicesUsedByWorkspace } from './workspace.ts';
 
 const log = (line: string): void => console.error(`[harness] ${line}`);
@@ -18,7 +20,9 @@ const USAGE = `usage:
   main.ts up [service...]
       start services (default: all the workspace uses), print their env, wait for Ctrl-C
   main.ts doctor
-      say which provider each service would come from, and why`;
+      say which provider each service would come from, and why
+  main.ts test-summary <since-epoch-seconds>
+      print "Tests: N passed, N failed" from the Vitest reports written since then`;
 
 async function withServices(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
@@ -87,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       return up(rest);
     case 'doctor':
       return doctor();
+    case 'test-summary':
+      return testSummary(Number(rest[0] ?? 0));
     case undefined:
     case '-h':
     case '--help':

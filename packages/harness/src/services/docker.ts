@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import type { StartedTestContainer } from 'testcontainers';
+import type { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { ServiceUnavailableError } from '../errors.ts';
 
 let available: Promise<boolean> | undefined;
@@ -46,7 +46,7 @@ export interface DockerInstance {
 export async function startPinnedContainer(
   image: string,
   containerPort: number,
-  configure: (c: import('testcontainers').GenericContainer) => import('testcontainers').GenericContainer,
+  configure: (c: GenericContainer) => GenericContainer,
 ): Promise<DockerInstance> {
   const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers');
   const port = await getPort({ host: '127.0.0.1' });

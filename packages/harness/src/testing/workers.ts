@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { HarnessError } from '../errors.ts';
 
 export interface Worker extends AsyncDisposable {
@@ -17,11 +18,13 @@ export interface Worker extends AsyncDisposable {
   exited: Promise<number | null>;
 }
 
-const tsxCli = (): string => createRequire(import.meta.url).resolve('tsx/cli');
+// `node --import tsx script.ts` runs the script in this one process. (The tsx CLI would run it in a
+// grandchild, and SIGKILL on the CLI would orphan the real worker instead of crashing it.)
+const tsxLoader = (): string => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Runs `script` (a .ts file) with tsx in a child process that inherits the environment (and so the services). */
 export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Worker {
-  const child = spawn(process.execPath, [tsxCli(), script, ...args], {
+  const child = spawn(process.execPath, ['--import', tsxLoader(), script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,0 +1,108 @@
+// What the harness costs: time from "start" to first answer per provider and service, and the
+// per-suite isolation cost on an already-running server (targets: Redis suite < 50 ms, fresh
+// PostgreSQL database < 150 ms). Run: pnpm --filter @poc/harness bench
+import pg from 'pg';
+import { benchReport, compareThroughput, measure } from '../src/bench/index.ts';
+import {
+  dockerAvailable,
+  postgresDatabase,
+  redisNamespace,
+  serverFor,
+  SERVICES,
+  startServer,
+  withDatabase,
+} from '../src/services/index.ts';
+import { uniqueName } from '../src/testing/index.ts';
+
+const SAMPLES = 10;
+const report = benchReport({ parameters: { samples: SAMPLES }, services: ['redis', 'postgres'] });
+const medians: Record<string, number> = {};
+
+// 1. Time to first answer: start a server, wait until it answers, stop it (stop not timed).
+const providers: Array<'local' | 'docker'> = ['local'];
+if (process.env.POC_PROVIDER !== 'local' && (await dockerAvailable())) providers.push('docker');
+for (const provider of providers) {
+  const saved = process.env.POC_PROVIDER;
+  process.env.POC_PROVIDER = provider;
+  for (const service of Object.keys(SERVICES)) {
+    const m = await measure({
+      id: `ready-${provider}-${service}`,
+      title: `${service}: start → first answer (${provider})`,
+      samples: provider === 'docker' ? 3 : SAMPLES,
+      run: async () => {
+        const t0 = performance.now();
+        const server = await startServer(service);
+        const ms = performance.now() - t0;
+        await server.close();
+        return ms;
+      },
+    });
+    medians[m.id] = m.summary.median;
+    report.add(m);
+  }
+  process.env.POC_PROVIDER = saved;
+}
+if (!providers.includes('docker')) {
+  report.add({ id: 'docker', title: 'Docker provider', value: 'not measured: no Docker engine answers on this machine' });
+}
+
+// 2. Isolation cost per suite, on the shared servers.
+await serverFor('redis');
+await serverFor('postgres');
+for (const m of [
+  await measure({
+    id: 'suite-redis',
+    title: 'Redis suite: namespace + first command + cleanup',
+    samples: SAMPLES * 3,
+    run: async () => {
+      const ns = await redisNamespace();
+      await ns.client().set('k', 'v');
+      await ns.close();
+    },
+  }),
+  await measure({
+    id: 'suite-postgres',
+    title: 'PostgreSQL suite: fresh database + first query',
+    samples: SAMPLES * 3,
+    run: async () => {
+      const t0 = performance.now();
+      const db = await postgresDatabase();
+      const c = await db.client();
+      await c.query('SELECT 1');
+      const ms = performance.now() - t0;
+      await db.close();
+      return ms;
+    },
+  }),
+]) {
+  medians[m.id] = m.summary.median;
+  report.add(m);
+}
+
+// 3. Which clone strategy the harness should use. FILE_COPY skips the WAL but forces two checkpoints;
+// WAL_LOG (PostgreSQL 15's default) copies the template through the WAL. The harness uses the faster.
+const server = await serverFor('postgres');
+const admin = new pg.Client(withDatabase(server.url, 'postgres'));
+await admin.connect();
+const cloneWith = (strategy: string) => async () => {
+  const name = uniqueName('b');
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE template1 STRATEGY = ${strategy}`);
+  await admin.query(`DROP DATABASE ${name}`);
+};
+report.add(
+  await compareThroughput({
+    id: 'clone-strategy',
+    title: 'CREATE + DROP DATABASE from template1',
+    variants: { 'WAL_LOG (PG 15 default)': cloneWith('WAL_LOG'), FILE_COPY: cloneWith('FILE_COPY') },
+    rounds: 3,
+    timeMs: 1_500,
+    warmupMs: 200,
+  }),
+);
+await admin.end();
+
+const fmt = (id: string): string => `${Math.round(medians[id] ?? NaN)} ms`;
+await report.finish(
+  `Local servers answer in ${fmt('ready-local-redis')} (Redis) and ${fmt('ready-local-postgres')} (PostgreSQL); ` +
+    `per-suite isolation costs ${fmt('suite-redis')} (Redis prefix) and ${fmt('suite-postgres')} (fresh database).`,
+);
