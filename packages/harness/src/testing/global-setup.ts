@@ -4,7 +4,7 @@
 // a single-package run (`pnpm --filter poc-redis-lock test`) starts its own here and stops them after.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { provideServices } from '@poc/harness/services';
+import { provideServices } from '../services/servers.ts';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as {
