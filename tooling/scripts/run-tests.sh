@@ -5,9 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
-npx tsx packages/harness/src/cli/main.ts with-services -- npx turbo run typecheck lint test "$@"
+pnpm exec tsx packages/harness/src/cli/main.ts with-services -- pnpm exec turbo run typecheck lint test "$@"
 status=$?
-npx tsx packages/harness/src/cli/main.ts test-summary "$started"
+pnpm exec tsx packages/harness/src/cli/main.ts test-summary "$started"
 summary=$?
 [ $status -ne 0 ] && exit $status
 exit $summary
