@@ -75,6 +75,12 @@ export async function postgresDatabase(options: { name?: string } = {}): Promise
     async close() {
       if (closed) return;
       closed = true;
+      // pool.end() resolves before its sockets close, so DROP ... WITH (FORCE) below terminates
+      // backends whose clients then emit FATAL 57P01 on the pool; with no listener that would crash
+      // the process. Listen only now: errors while the suite runs must still surface.
+      const ignore = (): void => {};
+      for (const p of pools) p.on('error', ignore);
+      for (const c of clients) c.on('error', ignore);
       await Promise.allSettled([...pools].map((p) => p.end()));
       await Promise.allSettled([...clients].map((c) => c.end()));
       await dropDatabase(server.url, name);
