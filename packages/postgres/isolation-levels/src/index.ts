@@ -1,0 +1,27 @@
+export {
+  ISOLATION_LEVELS,
+  backoffDelay,
+  inTransaction,
+  transactionRunner,
+  type ConnectionSource,
+  type IsolationLevel,
+  type RetryEvent,
+  type TransactionBody,
+  type TransactionContext,
+  type TransactionOptions,
+  type TransactionRunner,
+} from './transaction.ts';
+export {
+  CommitRolledBackError,
+  DEADLOCK_DETECTED,
+  RetriesExhaustedError,
+  SERIALIZATION_FAILURE,
+  TransactionArgumentError,
+  isCommitRolledBackError,
+  isDeadlock,
+  isRetriesExhaustedError,
+  isRetryableTransactionError,
+  isSerializationFailure,
+  isTransactionArgumentError,
+  sqlState,
+} from './errors.ts';
