@@ -1,0 +1,281 @@
+import { eventually, redisNamespace, type RedisNamespace } from '@poc/harness';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LockAbortedError,
+  LockLostError,
+  LockTimeoutError,
+  StaleTokenError,
+  acquire,
+  fencedStore,
+  isLockError,
+  isLockLostError,
+  isStaleTokenError,
+  lockKeys,
+  naiveAcquire,
+  tryAcquire,
+  withLock,
+  withNaiveLock,
+} from '../src/index.ts';
+import { increment, signalled, untilAborted } from './helpers.ts';
+
+let ns: RedisNamespace;
+let admin: Redis;
+beforeAll(async () => {
+  ns = await redisNamespace({ name: 'lock' });
+  admin = ns.client();
+});
+afterAll(() => ns?.close());
+
+const gone = (key: string) => eventually(async () => (await admin.exists(key)) === 0, { what: `${key} to expire` });
+
+describe('mutual exclusion under contention', () => {
+  const WORKERS = 50;
+  const EACH = 4;
+  const EXPECTED = WORKERS * EACH;
+  const retry = { retryDelayMs: 5, retryJitterMs: 5, acquireTimeoutMs: 30_000 };
+
+  it(`counts exactly ${EXPECTED} when ${WORKERS} workers on separate connections increment under the lock`, async () => {
+    const clients = Array.from({ length: WORKERS }, () => ns.client());
+    const fencesInOrder: number[] = [];
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < EACH; i++) {
+          await withLock(c, 'counter', { ttlMs: 5_000, ...retry }, async (_signal, lock) => {
+            fencesInOrder.push(lock.fence); // pushed inside the critical section: the order of ownership
+            await increment(c, 'counter-value');
+          });
+        }
+      }),
+    );
+    expect(Number(await admin.get('counter-value'))).toBe(EXPECTED);
+    // Every acquisition got a fencing token greater than the previous owner's.
+    expect(fencesInOrder).toHaveLength(EXPECTED);
+    expect(fencesInOrder).toEqual(Array.from({ length: EXPECTED }, (_, i) => i + 1));
+    expect(await admin.exists(lockKeys('counter').lock)).toBe(0);
+  });
+
+  it(`loses updates when the same ${WORKERS} workers use the naive GET-then-SET lock`, async () => {
+    const clients = Array.from({ length: WORKERS }, () => ns.client());
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < EACH; i++) {
+          await withNaiveLock(c, 'naive-counter', { ttlMs: 5_000, ...retry }, () => increment(c, 'naive-counter-value'));
+        }
+      }),
+    );
+    const final = Number(await admin.get('naive-counter-value'));
+    const lost = EXPECTED - final;
+    expect(lost).toBeGreaterThan(0);
+    expect(final).toBeGreaterThan(0);
+  });
+});
+
+describe('expiry', () => {
+  it('lets a lock expire after its TTL and another owner take it with the next fencing token', async () => {
+    const [a, b] = [ns.client(), ns.client()];
+    const first = await tryAcquire(a, 'expiring', { ttlMs: 1_000 });
+    expect(first).toBeDefined();
+    expect(await admin.get(first!.key)).toBe(first!.token);
+    expect(await tryAcquire(b, 'expiring', { ttlMs: 1_000 })).toBeUndefined();
+
+    await gone(first!.key);
+    const second = await tryAcquire(b, 'expiring', { ttlMs: 10_000 });
+    expect(second).toBeDefined();
+    expect(second!.fence).toBe(first!.fence + 1);
+    expect(second!.token).not.toBe(first!.token);
+    expect(await admin.get(second!.key)).toBe(second!.token);
+  });
+
+  it('refuses release and extend from a holder whose lease ran out, leaving the new holder intact', async () => {
+    const stale = await acquire(ns.client(), 'handover', { ttlMs: 100 });
+    await gone(stale.key);
+    const current = await acquire(ns.client(), 'handover', { ttlMs: 10_000 });
+
+    expect(await stale.extend()).toBe(false);
+    expect(await stale.release()).toBe(false);
+    expect(await admin.get(current.key)).toBe(current.token);
+    expect(await admin.pttl(current.key)).toBeGreaterThan(stale.ttlMs); // not shortened by the stale PEXPIRE
+    expect(await current.release()).toBe(true);
+    expect(await admin.exists(current.key)).toBe(0);
+  });
+
+  it('breaks with the naive lock: a holder whose lease ran out deletes the new holder’s lock', async () => {
+    const stale = await naiveAcquire(ns.client(), 'naive-handover', { ttlMs: 100 });
+    await gone(lockKeys('naive-handover').lock);
+    await naiveAcquire(ns.client(), 'naive-handover', { ttlMs: 10_000 });
+    await stale.release();
+    expect(await admin.exists(lockKeys('naive-handover').lock)).toBe(0);
+  });
+
+  it('extends a held lock: the key lives on past its first TTL with the new lease', async () => {
+    const lock = await acquire(ns.client(), 'extended', { ttlMs: 2_000 });
+    expect(await lock.extend(60_000)).toBe(true);
+    expect(lock.extensions).toBe(1);
+    expect(await admin.pttl(lock.key)).toBeGreaterThan(2_000);
+    expect(await lock.release()).toBe(true);
+  });
+});
+
+describe('acquire with retries', () => {
+  it('gives up with LockTimeoutError after acquireTimeoutMs while another owner holds the lock', async () => {
+    const holder = await acquire(ns.client(), 'busy', { ttlMs: 30_000 });
+    const err = await acquire(ns.client(), 'busy', { ttlMs: 1_000, acquireTimeoutMs: 100, retryDelayMs: 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    expect((err as Error).message).toMatch(/^lock "busy" was still held by another owner after 100 ms \(\d+ attempts\)$/);
+    expect(await admin.get(holder.key)).toBe(holder.token);
+    await holder.release();
+  });
+
+  it('stops waiting with LockAbortedError when its signal aborts', async () => {
+    const holder = await acquire(ns.client(), 'busy-abort', { ttlMs: 30_000 });
+    const controller = new AbortController();
+    const waiting = acquire(ns.client(), 'busy-abort', { ttlMs: 1_000, acquireTimeoutMs: 60_000, signal: controller.signal });
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    const err = await waiting.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockAbortedError);
+    expect((err as Error).message).toBe('acquiring lock "busy-abort" was aborted');
+    expect((err as Error).cause).toBe(reason);
+    await holder.release();
+  });
+
+  it('waits for a held lock and takes it once the holder releases', async () => {
+    const holder = await acquire(ns.client(), 'handoff', { ttlMs: 30_000 });
+    const waiting = acquire(ns.client(), 'handoff', { ttlMs: 1_000, retryDelayMs: 10 });
+    await holder.release();
+    const next = await waiting;
+    expect(next.fence).toBe(holder.fence + 1);
+    expect(await next.release()).toBe(true);
+  });
+});
+
+describe('fencing tokens', () => {
+  it('hands out strictly increasing tokens across acquisitions', async () => {
+    const c = ns.client();
+    const fences: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const lock = await acquire(c, 'sequence', { ttlMs: 1_000 });
+      fences.push(lock.fence);
+      await lock.release();
+    }
+    expect(fences).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('rejects a late write from a holder whose lease ran out with StaleTokenError', async () => {
+    const store = fencedStore(ns.client(), 'report');
+    const paused = await acquire(ns.client(), 'report', { ttlMs: 100 });
+    await store.write(paused.fence, 'draft by A');
+    // A pauses (GC, swap, a slow network) past its lease; B takes the lock and writes.
+    await gone(paused.key);
+    const next = await acquire(ns.client(), 'report', { ttlMs: 10_000 });
+    await store.write(next.fence, 'final by B');
+    await store.write(next.fence, 'final by B, second write'); // the same holder may write again
+
+    const err = await store.write(paused.fence, 'late write by A').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StaleTokenError);
+    expect(isStaleTokenError(err) && isLockError(err)).toBe(true);
+    expect((err as StaleTokenError).message).toBe(
+      `fenced store "report" rejected a write with fencing token ${paused.fence}: it has already accepted token ${next.fence}`,
+    );
+    expect([(err as StaleTokenError).token, (err as StaleTokenError).highest]).toEqual([paused.fence, next.fence]);
+    expect(await store.read()).toEqual({ value: 'final by B, second write', fence: next.fence });
+    await next.release();
+  });
+});
+
+describe('withLock', () => {
+  it('keeps extending the lease while the work runs longer than the TTL, then returns its result and releases', async () => {
+    const ttlMs = 450;
+    const c = ns.client();
+    const result = await withLock(c, 'long-job', { ttlMs }, async (signal, lock) => {
+      const started = performance.now();
+      let heldThroughout = true;
+      // The work runs for 2 TTLs; at every poll the key must still hold this holder's token.
+      await eventually(
+        async () => {
+          if ((await admin.get(lock.key)) !== lock.token) heldThroughout = false;
+          return performance.now() - started > 2 * ttlMs;
+        },
+        { what: 'work to outlive the TTL', intervalMs: 25 },
+      );
+      return { heldThroughout, aborted: signal.aborted, extensions: lock.extensions, key: lock.key };
+    });
+    expect(result.heldThroughout).toBe(true);
+    expect(result.aborted).toBe(false);
+    expect(result.extensions).toBeGreaterThanOrEqual(3);
+    expect(await admin.exists(result.key)).toBe(0);
+  });
+
+  it.each([
+    ['deleted', (key: string) => admin.del(key)],
+    ['overwritten by another owner', (key: string) => admin.set(key, 'another-owner', 'PX', 30_000)],
+  ])('aborts the work’s signal and rejects with LockLostError when the key is %s', async (_how, steal) => {
+    const started = signalled<{ key: string; signal: AbortSignal }>();
+    const run = withLock(ns.client(), `stolen-${_how.length}`, { ttlMs: 300 }, (signal, lock) => {
+      started.resolve({ key: lock.key, signal });
+      return untilAborted(signal);
+    });
+    const outcome = run.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    const { key, signal } = await started.promise;
+    const before = await admin.get(key);
+    await steal(key);
+
+    const err = await outcome;
+    expect(err).toBeInstanceOf(LockLostError);
+    expect(isLockLostError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^lock "stolen-\d+" was lost: an extension found it expired or held by another owner$/);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(err);
+    expect(before).not.toBeNull();
+    // The release in finally compared tokens, so it left another owner's key alone.
+    expect(await admin.get(key)).toBe(_how === 'deleted' ? null : 'another-owner');
+  });
+
+  it('rejects with LockLostError when the work ignores the abort and returns normally', async () => {
+    const started = signalled<string>();
+    const run = withLock(ns.client(), 'ignores-abort', { ttlMs: 300 }, async (signal, lock) => {
+      started.resolve(lock.key);
+      await untilAborted(signal).catch(() => undefined); // notices, but carries on
+      return 'done anyway';
+    });
+    const outcome = run.catch((e: unknown) => e);
+    await admin.set(await started.promise, 'another-owner', 'PX', 30_000);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(LockLostError);
+    expect((err as Error).message).toBe('lock "ignores-abort" was lost: an extension found it expired or held by another owner');
+  });
+
+  it('rejects with LockLostError when the lock was taken before the release, even if no extension noticed', async () => {
+    const started = signalled<string>();
+    const taken = signalled();
+    // The first extension would come after 9 s: only the compare-and-delete release can notice.
+    const run = withLock(ns.client(), 'lost-before-release', { ttlMs: 10_000, extendEveryMs: 9_000 }, async (signal, lock) => {
+      started.resolve(lock.key);
+      await taken.promise;
+      return signal.aborted;
+    });
+    const outcome = run.catch((e: unknown) => e);
+    const key = await started.promise;
+    await admin.set(key, 'another-owner', 'PX', 30_000);
+    taken.resolve();
+    const err = await outcome;
+    expect(err).toBeInstanceOf(LockLostError);
+    expect((err as Error).message).toBe('lock "lost-before-release" was lost: it had expired or belonged to another owner when the work finished');
+    expect(await admin.get(key)).toBe('another-owner');
+  });
+
+  it('rethrows the work’s own error and still releases the lock', async () => {
+    let key = '';
+    const err = await withLock(ns.client(), 'failing-job', { ttlMs: 1_000 }, async (_signal, lock) => {
+      key = lock.key;
+      throw new Error('report generation failed');
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('report generation failed');
+    expect(isLockError(err)).toBe(false);
+    expect(await admin.exists(key)).toBe(0);
+  });
+});
