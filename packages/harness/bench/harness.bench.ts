@@ -79,8 +79,8 @@ for (const m of [
   report.add(m);
 }
 
-// 3. Which clone strategy the harness should use. FILE_COPY skips the WAL but forces two checkpoints;
-// WAL_LOG (PostgreSQL 15's default) copies the template through the WAL. The harness uses the faster.
+// 3. Which clone strategy the harness should use. FILE_COPY copies the files but forces two
+// checkpoints; WAL_LOG (PostgreSQL 15's default) writes the whole template through the WAL.
 const server = await serverFor('postgres');
 const admin = new pg.Client(withDatabase(server.url, 'postgres'));
 await admin.connect();

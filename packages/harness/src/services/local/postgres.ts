@@ -73,8 +73,16 @@ function templateDataDir(initdb: string, version: string, runAs: RunAs | undefin
   }
 }
 
-/** Settings every harness server gets: room for many suites, quiet logs. */
-const COMMON_SETTINGS: Record<string, string> = { max_connections: '300', shared_buffers: '128MB', log_min_messages: 'warning' };
+/**
+ * Settings every harness server gets: room for many suites, quiet logs, and dynamic shared memory in
+ * the data directory (the default, posix, leaves /dev/shm/PostgreSQL.* behind when a server is killed).
+ */
+const COMMON_SETTINGS: Record<string, string> = {
+  max_connections: '300',
+  shared_buffers: '128MB',
+  log_min_messages: 'warning',
+  dynamic_shared_memory_type: 'mmap',
+};
 
 /**
  * The shared test server trades durability for speed: it never outlives the run. With

@@ -2,13 +2,27 @@
 // on every way out (normal exit, test failure, Ctrl-C, SIGTERM). A process that dies without running
 // its hooks (SIGKILL) leaves an owner file behind; the next start sweeps such leftovers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceUnavailableError } from '../../errors.ts';
 
-const runRoot = join(tmpdir(), 'poc-harness');
+/**
+ * Where server data directories go: POC_HARNESS_RUN_DIR, else /dev/shm (RAM) when present, else the
+ * temp directory. Measured here: a fresh PostgreSQL database costs 11-25 ms on tmpfs and 150-280 ms
+ * (erratic) on the VM's disk. Servers are throwaway, and a killed process loses nothing more on tmpfs.
+ */
+function chooseRunRoot(): string {
+  if (process.env.POC_HARNESS_RUN_DIR) return process.env.POC_HARNESS_RUN_DIR;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm/poc-harness';
+  } catch {
+    return join(tmpdir(), 'poc-harness');
+  }
+}
+const runRoot = chooseRunRoot();
 
 /** Long-lived cache (initdb templates, downloaded jars): POC_HARNESS_HOME or ~/.cache/poc-harness. */
 export const cacheHome = (): string =>
