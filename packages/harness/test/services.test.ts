@@ -128,9 +128,9 @@ describe('clear errors', () => {
     const saved = process.env.POC_POSTGRES_URL;
     process.env.POC_POSTGRES_URL = 'mysql://localhost/x';
     onTestFinished(() => void (process.env.POC_POSTGRES_URL = saved));
-    await expect(provideServices(['postgres'])).rejects.toThrow(/POC_POSTGRES_URL must use postgres: or postgresql:/);
+    await expect(provideServices(['postgres'])).rejects.toThrow(/POC_POSTGRES_URL="mysql:\/\/localhost\/x" must use postgres: or postgresql: \(got "mysql:"\)/);
     await expect(provideServices(['mongodb'])).rejects.toThrow(HarnessArgumentError);
-    await expect(provideServices(['mongodb'])).rejects.toThrow(/unknown service "mongodb": expected one of redis, postgres/);
+    await expect(provideServices(['mongodb'])).rejects.toThrow(/unknown service "mongodb": expected one of redis, postgres, rabbitmq, kafka, toxiproxy/);
   });
 
   it('says what to install when a binary is missing', async () => {

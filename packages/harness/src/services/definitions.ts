@@ -1,10 +1,13 @@
 // One entry per service. Adding RabbitMQ, Kafka or toxiproxy means adding an entry here (and its
 // local starter and pinned image); the provider order, sharing and private instances come for free.
 import { IMAGES } from './images.ts';
-import { startPinnedContainer, type DockerInstance } from './docker.ts';
+import { startPinned, startPinnedContainer, type DockerInstance } from './docker.ts';
 import { postgresSettings, startLocalPostgres } from './local/postgres.ts';
 import { startLocalRedis, type LocalProcessServer, type LocalRedisOptions } from './local/redis.ts';
-import { probePostgres, redisVersion } from './probes.ts';
+import { startLocalKafka } from './local/kafka.ts';
+import { startLocalRabbitmq } from './local/rabbitmq.ts';
+import { startLocalToxiproxy } from './local/toxiproxy.ts';
+import { probeAmqp, probeKafka, probePostgres, probeToxiproxy, redisVersion } from './probes.ts';
 
 /** Options of a private server. Shared servers always use the defaults. */
 export interface ServerOptions {
@@ -18,9 +21,10 @@ export interface ServiceDefinition {
   readonly name: string;
   /** Environment variable holding an external (or run-wide shared) server's URL. */
   readonly envVar: string;
-  /** URL protocols accepted in envVar, with an example for error messages. */
-  readonly protocols: readonly string[];
+  /** An example value of envVar, for error messages. */
   readonly example: string;
+  /** What is wrong with a value of envVar, or undefined when it is usable. */
+  checkAddress(value: string): string | undefined;
   /** One round trip to the server; resolves with its version. */
   probe(url: string): Promise<string>;
   startLocal(options?: ServerOptions): Promise<LocalProcessServer>;
@@ -33,10 +37,23 @@ export interface ServiceDefinition {
 const settingsArgs = (durable: boolean): string[] => Object.entries(postgresSettings(durable)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 const redisArgs = (options: ServerOptions): string[] => (options.config ?? []).flatMap(([k, v]) => [`--${k}`, v]);
 
+/** Checks that a value is a URL with one of the given protocols. */
+export function urlWith(...protocols: string[]): (value: string) => string | undefined {
+  return (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return 'is not a URL';
+    }
+    return protocols.includes(url.protocol) ? undefined : `must use ${protocols.join(' or ')} (got "${url.protocol}")`;
+  };
+}
+
 export const redis: ServiceDefinition = {
   name: 'redis',
   envVar: 'POC_REDIS_URL',
-  protocols: ['redis:', 'rediss:'],
+  checkAddress: urlWith('redis:', 'rediss:'),
   example: 'redis://127.0.0.1:6379',
   probe: (url) => redisVersion(url),
   startLocal: (options = {}) => startLocalRedis({ config: options.config }),
@@ -54,7 +71,7 @@ export const redis: ServiceDefinition = {
 export const postgres: ServiceDefinition = {
   name: 'postgres',
   envVar: 'POC_POSTGRES_URL',
-  protocols: ['postgres:', 'postgresql:'],
+  checkAddress: urlWith('postgres:', 'postgresql:'),
   example: 'postgres://postgres@127.0.0.1:5432/postgres',
   probe: (url) => probePostgres(url),
   startLocal: (options = {}) => startLocalPostgres({ durable: options.durable }),
@@ -71,5 +88,66 @@ export const postgres: ServiceDefinition = {
   },
 };
 
-export const SERVICES = { redis, postgres } as const;
+export const rabbitmq: ServiceDefinition = {
+  name: 'rabbitmq',
+  envVar: 'POC_AMQP_URL',
+  checkAddress: urlWith('amqp:', 'amqps:'),
+  example: 'amqp://guest:guest@127.0.0.1:5672',
+  probe: (url) => probeAmqp(url),
+  startLocal: () => startLocalRabbitmq(),
+  async startDocker() {
+    const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
+    const c = await new RabbitMQContainer(IMAGES.rabbitmq).start();
+    return { url: c.getAmqpUrl(), close: async () => void (await c.stop()) };
+  },
+  async startDockerPinned() {
+    const instance = await startPinnedContainer(IMAGES.rabbitmq, 5672, (c) => c);
+    return { url: `amqp://guest:guest@127.0.0.1:${instance.port}`, instance };
+  },
+};
+
+/** POC_KAFKA_BROKERS is a comma-separated list of host:port, as Kafka clients take it. */
+const brokerList = (value: string): string | undefined =>
+  value.split(',').every((b) => /^[\w.-]+:\d{1,5}$/.test(b.trim())) ? undefined : 'must be a comma-separated list of host:port';
+
+export const kafka: ServiceDefinition = {
+  name: 'kafka',
+  envVar: 'POC_KAFKA_BROKERS',
+  checkAddress: brokerList,
+  example: '127.0.0.1:9092',
+  probe: (brokers) => probeKafka(brokers).then((b) => `version unknown (${b})`),
+  startLocal: () => startLocalKafka(),
+  async startDocker() {
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const c = await new KafkaContainer(IMAGES.kafka).withKraft().start();
+    return { url: `${c.getHost()}:${c.getMappedPort(9093)}`, close: async () => void (await c.stop()) };
+  },
+  async startDockerPinned() {
+    // The module advertises its mapped port; binding that port to a fixed host port keeps it across restarts.
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const instance = await startPinned(new KafkaContainer(IMAGES.kafka).withKraft(), 9093);
+    return { url: `127.0.0.1:${instance.port}`, instance };
+  },
+};
+
+export const toxiproxy: ServiceDefinition = {
+  name: 'toxiproxy',
+  envVar: 'POC_TOXIPROXY_URL',
+  checkAddress: urlWith('http:', 'https:'),
+  example: 'http://127.0.0.1:8474',
+  probe: (url) => probeToxiproxy(url),
+  startLocal: () => startLocalToxiproxy(),
+  async startDocker() {
+    // Host networking, so proxies can reach servers the harness runs on loopback (Linux engines).
+    const { GenericContainer } = await import('testcontainers');
+    const c = await new GenericContainer(IMAGES.toxiproxy).withNetworkMode('host').start();
+    return { url: 'http://127.0.0.1:8474', close: async () => void (await c.stop()) };
+  },
+  async startDockerPinned() {
+    const instance = await startPinnedContainer(IMAGES.toxiproxy, 8474, (c) => c);
+    return { url: `http://127.0.0.1:${instance.port}`, instance };
+  },
+};
+
+export const SERVICES = { redis, postgres, rabbitmq, kafka, toxiproxy } as const;
 export type ServiceName = keyof typeof SERVICES;

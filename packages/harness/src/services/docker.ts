@@ -48,9 +48,15 @@ export async function startPinnedContainer(
   containerPort: number,
   configure: (c: GenericContainer) => GenericContainer,
 ): Promise<DockerInstance> {
-  const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers');
+  const { GenericContainer } = await import('testcontainers');
+  return startPinned(configure(new GenericContainer(image)), containerPort);
+}
+
+/** Starts a configured container with `containerPort` bound to a free, fixed host port. */
+export async function startPinned(definition: GenericContainer, containerPort: number): Promise<DockerInstance> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
   const port = await getPort({ host: '127.0.0.1' });
-  const container = await configure(new GenericContainer(image).withExposedPorts({ container: containerPort, host: port })).start();
+  const container = await definition.withExposedPorts({ container: containerPort, host: port }).start();
   const raw = (await getContainerRuntimeClient()).container.getById(container.getId());
   return {
     container,

@@ -1,6 +1,10 @@
 // Docker images for the testcontainers provider, pinned in this one place. Kept on the same major
-// versions as the Debian binaries the local provider runs, so both providers behave alike.
+// versions as the binaries the local provider runs, so both providers behave alike.
 export const IMAGES = {
   redis: 'redis:7.0.15-alpine',
   postgres: 'postgres:15.13-alpine',
+  rabbitmq: 'rabbitmq:3.13.7-alpine',
+  /** Confluent Platform 7.9 ships Apache Kafka 3.9, the line the local provider runs. */
+  kafka: 'confluentinc/cp-kafka:7.9.0',
+  toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
 } as const;

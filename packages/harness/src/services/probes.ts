@@ -1,5 +1,7 @@
 // Cheap readiness probes: one round trip, short timeout, and the server's version as a by-product.
 import { connect } from 'node:net';
+import amqp from 'amqplib';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 /**
@@ -53,5 +55,47 @@ export async function probePostgres(url: string, timeoutMs = 2_000): Promise<str
     return rows[0]?.server_version.split(' ')[0] ?? 'unknown';
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Opens an AMQP connection; resolves with the broker's version from its server properties. */
+export async function probeAmqp(url: string, timeoutMs = 2_000): Promise<string> {
+  const connection = await amqp.connect(url, { timeout: timeoutMs });
+  try {
+    return String(connection.connection.serverProperties.version ?? 'unknown');
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** Asks the cluster to describe itself through an admin client; resolves with the broker count. */
+export async function probeKafka(brokers: string, timeoutMs = 2_000): Promise<string> {
+  const kafka = new Kafka({
+    clientId: 'poc-harness-probe',
+    brokers: brokers.split(','),
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return `${cluster.brokers.length} broker(s)`;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** GET /version of a toxiproxy API. */
+export async function probeToxiproxy(url: string, timeoutMs = 1_000): Promise<string> {
+  const response = await fetch(new URL('/version', url), { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`GET /version answered ${response.status}`);
+  const body = (await response.text()).trim();
+  try {
+    return String((JSON.parse(body) as { version?: string }).version ?? body);
+  } catch {
+    return body;
   }
 }

@@ -31,15 +31,8 @@ export function redact(url: string): string {
 function envUrl(def: ServiceDefinition): string | undefined {
   const raw = process.env[def.envVar]?.trim();
   if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new HarnessArgumentError(`${def.envVar}="${raw}" is not a URL; expected something like ${def.example}`);
-  }
-  if (!def.protocols.includes(url.protocol)) {
-    throw new HarnessArgumentError(`${def.envVar} must use ${def.protocols.join(' or ')} (got "${url.protocol}"); e.g. ${def.example}`);
-  }
+  const problem = def.checkAddress(raw);
+  if (problem) throw new HarnessArgumentError(`${def.envVar}="${raw}" ${problem}; e.g. ${def.example}`);
   return raw;
 }
 
@@ -82,7 +75,7 @@ export async function startServer(name: string, log: Log = () => {}): Promise<Se
   log(`${def.name}: starting a local server...`);
   const local = await def.startLocal();
   log(`${def.name}: ${local.version} ready at ${local.url} (local, ${elapsed(t0)})`);
-  return { service: def.name, provider: 'local', url: local.url, version: local.version, close: () => local.dir.dispose() };
+  return { service: def.name, provider: 'local', url: local.url, version: local.version, pid: local.dir.child?.pid, close: () => local.dir.dispose() };
 }
 
 /** The provider that startServer would use right now, without starting anything. */

@@ -8,6 +8,8 @@ export interface Server {
   readonly url: string;
   /** Server version as the server reports it, when known. */
   readonly version: string;
+  /** Process (group leader) id of a local server, for resource measurements. */
+  readonly pid?: number;
   /** Stops the server and removes what it left behind. Idempotent. */
   close(): Promise<void>;
 }

@@ -3,9 +3,9 @@ import { delimiter, join } from 'node:path';
 
 const INSTALL_HINT = 'bash tooling/scripts/install-services.sh';
 
-/** Finds an executable on PATH, then in the extra directories given (newest first). */
-export function findExecutable(name: string, extraDirs: string[] = []): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extraDirs];
+/** Finds an executable in `preferDirs`, then on PATH, then in `extraDirs`. */
+export function findExecutable(name: string, extraDirs: string[] = [], preferDirs: string[] = []): string | undefined {
+  const dirs = [...preferDirs, ...(process.env.PATH ?? '').split(delimiter), ...extraDirs];
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, name);
