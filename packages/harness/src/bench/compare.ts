@@ -40,6 +40,12 @@ export interface ThroughputSpec {
   rounds?: number;
   timeMs?: number;
   warmupMs?: number;
+  /**
+   * Minimum timed calls per variant per round (default 10) and warm-up calls (default tinybench's 16).
+   * Lower them for operations that take hundreds of ms, or the minimums, not timeMs, set the run time.
+   */
+  iterations?: number;
+  warmupIterations?: number;
   progress?: Progress;
 }
 
@@ -51,7 +57,13 @@ export async function compareThroughput(spec: ThroughputSpec): Promise<Compariso
   const { names, base } = checkVariants(spec.variants, spec.baseline);
   const perRound: Array<Record<string, number>> = [];
   for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: timeMs, warmupTime: warmupMs, iterations: 10, throws: true });
+    const bench = new Bench({
+      time: timeMs,
+      warmupTime: warmupMs,
+      iterations: spec.iterations ?? 10,
+      ...(spec.warmupIterations === undefined ? {} : { warmupIterations: spec.warmupIterations }),
+      throws: true,
+    });
     for (const name of rotate(names, round)) bench.add(name, spec.variants[name]!);
     await bench.run();
     const opsPerSec: Record<string, number> = {};
