@@ -1,0 +1,35 @@
+// poc-redis-kv-cache: cache-aside in front of PostgreSQL with TTLs and invalidation on write.
+export {
+  cacheAside,
+  type CacheAside,
+  type CacheAsideOptions,
+  type CacheRead,
+  type CacheStats,
+  type FallbackEvent,
+  type ReadOutcome,
+  type Serializer,
+} from './cache.ts';
+export {
+  CacheArgumentError,
+  CacheError,
+  CacheServiceError,
+  CacheValueError,
+  isCacheArgumentError,
+  isCacheError,
+  isCacheServiceError,
+  isCacheValueError,
+  type CacheErrorCode,
+} from './errors.ts';
+export {
+  catalogService,
+  categoryName,
+  dashboardKey,
+  loadDashboard,
+  loadProduct,
+  naiveCatalogService,
+  seedCatalog,
+  type CatalogService,
+  type Dashboard,
+  type NaiveMistake,
+  type SeedOptions,
+} from './catalog.ts';
