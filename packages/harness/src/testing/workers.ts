@@ -44,7 +44,7 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
     process: child,
     lines,
     exited,
-    waitForLine(match, timeoutMs = 20_000) {
+    waitForLine(match, timeoutMs = 60_000) {
       const seen = lines.find((l) => test(match, l));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
