@@ -1,0 +1,22 @@
+export {
+  sessionStore,
+  newSessionId,
+  isWellFormedId,
+  type SessionStore,
+  type SessionStoreOptions,
+  type Session,
+  type SessionData,
+  type ReadResult,
+  type UpdateResult,
+  type Miss,
+} from './store.ts';
+export { naiveUpdate, naiveRevokeAll } from './naive.ts';
+export {
+  SessionError,
+  SessionArgumentError,
+  SessionServiceError,
+  isSessionError,
+  isSessionArgumentError,
+  isSessionServiceError,
+  type SessionErrorCode,
+} from './errors.ts';
