@@ -1,0 +1,19 @@
+export {
+  hyperLogLog,
+  exactSet,
+  relativeError,
+  HLL_REGISTERS,
+  HLL_STANDARD_ERROR,
+  type UniqueCounter,
+  type CounterOptions,
+  type AddResult,
+} from './counter.ts';
+export {
+  CounterError,
+  CounterArgumentError,
+  CounterServiceError,
+  isCounterError,
+  isCounterArgumentError,
+  isCounterServiceError,
+  type CounterErrorCode,
+} from './errors.ts';
