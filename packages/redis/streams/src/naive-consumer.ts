@@ -1,0 +1,58 @@
+// The consumer most people write first, kept for contrast: XREADGROUP ... NOACK counts a message as
+// acknowledged the moment it is read, so nothing is left pending. A consumer that crashes after a read
+// and before its handler finishes loses those messages: no other member can ever claim them.
+import type { Redis } from 'ioredis';
+import { requireArg, requireKind, requireName, requirePositiveInt, serviceError } from './errors.ts';
+import { requireClient, type Handler } from './streams.ts';
+
+export interface NaiveConsumeOptions<T> {
+  stream: string;
+  group: string;
+  consumer: string;
+  handler: Handler<T>;
+  signal?: AbortSignal;
+  batchSize?: number;
+  blockMs?: number;
+}
+
+/** Reads with NOACK and calls `handler` for each message; resolves with the number handled when `signal` aborts. */
+export async function consumeWithoutAck<T>(redis: Redis, options: NaiveConsumeOptions<T>): Promise<number> {
+  requireClient(redis);
+  const { stream, group, consumer, handler, signal, batchSize = 10, blockMs = 1_000 } = options;
+  requireName('stream', stream);
+  requireName('group', group);
+  requireName('consumer', consumer);
+  requireKind(typeof handler === 'function', 'handler', 'must be a function (entry, signal) => Promise<void>', handler);
+  requireArg(signal === undefined || signal instanceof AbortSignal, 'signal', 'must be an AbortSignal', signal);
+  requirePositiveInt('batchSize', batchSize);
+  requirePositiveInt('blockMs', blockMs);
+  const stop = signal ?? new AbortController().signal;
+  const blocking = redis.duplicate();
+  blocking.on('error', () => {});
+  const cut = (): void => blocking.disconnect();
+  stop.addEventListener('abort', cut, { once: true });
+  let handled = 0;
+  try {
+    while (!stop.aborted) {
+      let reply: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        reply = (await blocking.xreadgroup(
+          'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'NOACK', 'STREAMS', stream, '>',
+        )) as typeof reply;
+      } catch (e) {
+        if (stop.aborted) break;
+        throw serviceError(`XREADGROUP of "${group}" on "${stream}"`, e);
+      }
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        if (stop.aborted) break;
+        const data = JSON.parse(fields[fields.indexOf('data') + 1] ?? 'null') as T;
+        await handler({ id, data, deliveries: 1 }, stop);
+        handled++;
+      }
+    }
+    return handled;
+  } finally {
+    stop.removeEventListener('abort', cut);
+    blocking.disconnect();
+  }
+}
