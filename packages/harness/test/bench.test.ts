@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchReport, benchResultSchema, compareLoad, compareThroughput, measure, readResult, renderMarkdown, summarize } from '../src/bench/index.ts';
+import { benchReport, benchResultSchema, compareLoad, compareThroughput, latencySummary, measure, readResult, renderMarkdown, summarize } from '../src/bench/index.ts';
 import { HarnessArgumentError } from '../src/errors.ts';
 
 const quiet = (): void => {};
@@ -95,6 +95,18 @@ describe('compareLoad', () => {
         progress: quiet,
       }),
     ).rejects.toThrow(/dead\/dead: no operation succeeded; first error: Error: server gone/);
+  });
+});
+
+describe('latencySummary', () => {
+  it('gives percentiles of recorded latencies at microsecond resolution', () => {
+    const values = Array.from({ length: 100 }, (_, i) => (i + 1) / 10); // 0.1 .. 10.0 ms
+    const s = latencySummary(values);
+    expect(s.count).toBe(100);
+    expect(s.p50).toBeCloseTo(5.0, 1);
+    expect(s.p99).toBeCloseTo(9.9, 1);
+    expect(s.max).toBeCloseTo(10.0, 1);
+    expect(() => latencySummary([])).toThrow(/valuesMs must hold at least one latency/);
   });
 });
 

@@ -187,6 +187,20 @@ export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
   return comparison;
 }
 
+/**
+ * p50/p95/p99/max of latencies a bench recorded itself (e.g. publish → receipt, enqueue → processed),
+ * through the same HDR histogram as compareLoad. Values in ms; recorded at microsecond resolution.
+ */
+export function latencySummary(valuesMs: readonly number[]): { p50: number; p95: number; p99: number; max: number; count: number } {
+  requireArg(valuesMs.length > 0, 'valuesMs', 'must hold at least one latency');
+  const h = newHistogram();
+  for (const v of valuesMs) h.recordValue(Math.max(1, Math.round(v * 1_000)));
+  const ms = (p: number): number => h.getValueAtPercentile(p) / 1_000;
+  const summary = { p50: ms(50), p95: ms(95), p99: ms(99), max: h.maxValue / 1_000, count: valuesMs.length };
+  h.destroy();
+  return summary;
+}
+
 export interface MeasureSpec {
   id: string;
   title: string;

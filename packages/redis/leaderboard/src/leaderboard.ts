@@ -5,8 +5,7 @@
 // *listed* in a fixed order, Redis's: within equal points, player ids in descending byte order
 // (ZREVRANGE reverses ZRANGE, whose ties are ascending). `position` is that place in the listing.
 // Score updates stay a plain ZINCRBY: nobody has to read a score to change it.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { luaFolder, runScript } from '@poc/redis-lua';
 import type { Redis } from 'ioredis';
 import { LeaderboardServiceError, redisCall, requireArg, requireFinite, requireId, requireIntIn } from './errors.ts';
 
@@ -97,35 +96,9 @@ export function rankSlice(flat: readonly string[], start: number, above: number)
   return entries;
 }
 
-// --- Lua: src/lua/<name>-<number of keys>.lua, run by EVALSHA with a NOSCRIPT fallback -------------
+// --- Lua: src/lua/<name>-<number of keys>.lua, run by EVALSHA with a NOSCRIPT fallback (@poc/redis-lua) ---
 
-interface Script {
-  file: string;
-  source: string;
-  sha: string;
-}
-const scripts = new Map<string, Script>();
-
-/** Reads the file at first use (not at import), once per process. */
-function script(file: 'rank-1.lua' | 'around-1.lua'): Script {
-  let s = scripts.get(file);
-  if (!s) {
-    const source = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-    s = { file, source, sha: createHash('sha1').update(source).digest('hex') };
-    scripts.set(file, s);
-  }
-  return s;
-}
-
-/** EVALSHA (only the hash travels); EVAL once when the server's script cache is empty (restart, failover, SCRIPT FLUSH). */
-async function runScript(redis: Redis, s: Script, key: string, args: ReadonlyArray<string | number>): Promise<unknown> {
-  try {
-    return await redis.evalsha(s.sha, 1, key, ...args);
-  } catch (e) {
-    if (!(e instanceof Error && e.message.startsWith('NOSCRIPT'))) throw e;
-    return await redis.eval(s.source, 1, key, ...args);
-  }
-}
+const script = luaFolder(new URL('./lua/', import.meta.url));
 
 // --- the board -------------------------------------------------------------------------------------
 
@@ -183,7 +156,7 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
 
     async rank(player) {
       requireId('player', player);
-      const reply = (await call(`ranking "${player}"`, () => runScript(redis, script('rank-1.lua'), key, [player]))) as
+      const reply = (await call(`ranking "${player}"`, () => runScript(redis, script('rank-1.lua'), [key], [player]))) as
         | [position: number, above: number, score: string]
         | null;
       if (reply === null) return undefined;
@@ -201,7 +174,7 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     async around(player, k) {
       requireId('player', player);
       requireIntIn('k', k, 0, MAX_AROUND);
-      const reply = (await call(`reading the page around "${player}"`, () => runScript(redis, script('around-1.lua'), key, [player, k]))) as
+      const reply = (await call(`reading the page around "${player}"`, () => runScript(redis, script('around-1.lua'), [key], [player, k]))) as
         | [position: number, start: number, above: number, page: string[]]
         | null;
       if (reply === null) return undefined;

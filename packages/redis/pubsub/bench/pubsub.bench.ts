@@ -5,7 +5,7 @@
 //    sentAt, both from this process's clock) is collected as well and reported as p50/p99 facts.
 // 2. Delivery throughput, pub/sub vs a stream (XADD + one reader blocked in XREAD from its last id),
 //    one receiver, 16 messages in flight. The stream is the baseline: ratio = pubsub ÷ stream.
-import { benchReport, compareLoad, redisNamespace, uniqueName } from '@poc/harness';
+import { benchReport, compareLoad, latencySummary, redisNamespace, uniqueName } from '@poc/harness';
 import { feedWriter, openFeedReader, publisher, subscribe, type FeedReader, type Subscription } from '../src/index.ts';
 
 const FANOUTS = [1, 10, 100] as const;
@@ -13,12 +13,6 @@ const IN_FLIGHT = 16;
 const DURATION_MS = 1_500;
 const ROUNDS = 3;
 const PAYLOAD = { title: 'Your order #1234 has shipped', url: '/orders/1234', kind: 'order.shipped' };
-
-/** Nearest-rank percentile of an unsorted sample (0 < p <= 100). */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 interface Msg {
   seq: number;
@@ -119,17 +113,17 @@ try {
   });
   report.add(fanout);
   report.add(delivery);
-  for (const n of FANOUTS) {
-    const ms = receiptMs.get(`n${n}`)!;
-    report.add({ id: `receipt-p50-n${n}`, title: `Per-receipt latency p50, N=${n} (${ms.length} receipts)`, value: Math.round(percentile(ms, 50) * 1000) / 1000, unit: 'ms' });
-    report.add({ id: `receipt-p99-n${n}`, title: `Per-receipt latency p99, N=${n} (${ms.length} receipts)`, value: Math.round(percentile(ms, 99) * 1000) / 1000, unit: 'ms' });
+  const receipts = new Map(FANOUTS.map((n) => [n, latencySummary(receiptMs.get(`n${n}`)!)]));
+  for (const [n, r] of receipts) {
+    report.add({ id: `receipt-p50-n${n}`, title: `Per-receipt latency p50, N=${n} (${r.count} receipts)`, value: Math.round(r.p50 * 1000) / 1000, unit: 'ms' });
+    report.add({ id: `receipt-p99-n${n}`, title: `Per-receipt latency p99, N=${n} (${r.count} receipts)`, value: Math.round(r.p99 * 1000) / 1000, unit: 'ms' });
   }
 
-  const p = (n: number, q: number): string => percentile(receiptMs.get(`n${n}`)!, q).toFixed(2);
+  const p = (n: (typeof FANOUTS)[number], q: 'p50' | 'p99'): string => receipts.get(n)![q].toFixed(2);
   const ratio = delivery.ratios[0]!.median.toFixed(2);
   await report.finish(
-    `Per-receipt fan-out latency p50/p99: ${p(1, 50)}/${p(1, 99)} ms to 1 subscriber, ${p(10, 50)}/${p(10, 99)} ms to 10, ` +
-      `${p(100, 50)}/${p(100, 99)} ms to 100 (all in one process); pub/sub ÷ stream delivery throughput = ${ratio}x.`,
+    `Per-receipt fan-out latency p50/p99: ${p(1, 'p50')}/${p(1, 'p99')} ms to 1 subscriber, ${p(10, 'p50')}/${p(10, 'p99')} ms to 10, ` +
+      `${p(100, 'p50')}/${p(100, 'p99')} ms to 100 (all in one process); pub/sub ÷ stream delivery throughput = ${ratio}x.`,
   );
 } finally {
   stop.abort();
