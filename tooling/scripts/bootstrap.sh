@@ -43,4 +43,17 @@ elif [ "${POC_PROVIDER:-}" != "local" ] && command -v docker >/dev/null 2>&1 && 
 else
   bash tooling/scripts/install-services.sh
 fi
+
+# 5. Chromium for the catalog page's browser test (apps/catalog): Debian's package, never a download.
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (apt-get) for the catalog's browser test..."
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  else
+    say "chromium is missing and apt-get is not available: install Chromium at /usr/bin/chromium for the catalog's browser test." >&2
+  fi
+fi
 say "ready."

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # The README's test command (`pnpm test`): start the services every package needs once, run
-# typecheck, lint and every package's tests through turbo, then print one closing line with the
-# test counts of this run. Extra arguments go to turbo (e.g. --filter=poc-redis-lock).
+# typecheck, lint and every package's tests through turbo, validate and build the catalog, then print
+# one closing line with the test counts of this run. Extra arguments go to turbo (e.g. --filter=poc-redis-lock).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 pnpm exec tsx packages/harness/src/cli/main.ts with-services -- pnpm exec turbo run typecheck lint test "$@"
 status=$?
+# The catalog: every POC checked against POC_STANDARD.md (non-zero on any error), then the static
+# page and catalog.json built into apps/catalog/dist.
+pnpm --silent --filter @poc/catalog validate
+validate=$?
+pnpm --silent --filter @poc/catalog build
+build=$?
+[ $status -eq 0 ] && [ $validate -ne 0 ] && status=$validate
+[ $status -eq 0 ] && [ $build -ne 0 ] && status=$build
 pnpm exec tsx packages/harness/src/cli/main.ts test-summary "$started"
 summary=$?
 [ $status -ne 0 ] && exit $status

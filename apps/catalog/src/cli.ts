@@ -1,0 +1,151 @@
+// `pnpm poc`: list, run, test, bench or create a POC. The entry point is poc.ts; main() is here so the
+// tests can call it with a workspace of their own.
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { closest } from './closest.ts';
+import { shortName } from './catalog.ts';
+import { GeneratorError, newPoc } from './generator.ts';
+import { SERIES, SYSTEMS } from './schema.ts';
+import { validateWorkspace, type PocRecord } from './validate.ts';
+
+export const USAGE = `usage:
+  pnpm poc                         list every POC, grouped by series, with its status
+  pnpm poc <name>                  run its demo, with the servers it needs started for you
+  pnpm poc <name> --test           run its tests instead
+  pnpm poc <name> --bench          run its benchmark instead (writes bench/results.json)
+  pnpm poc new <series> <name>     create packages/<series>/<name> in the standard shape
+
+<name> is the package name (poc-redis-lock) or the part after "poc-" (redis-lock).
+series: ${SERIES.join(', ')}`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliIo {
+  root: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** The POC a user meant: package name, name without "poc-", or folder (packages/redis/lock). */
+export function findPoc(input: string, pocs: readonly PocRecord[]): PocRecord | undefined {
+  const want = input.trim().replace(/\/$/, '').toLowerCase();
+  return pocs.find((p) => [p.name, shortName(p.name), p.dir].some((n) => n.toLowerCase() === want));
+}
+
+export function unknownPocMessage(input: string, pocs: readonly PocRecord[]): string {
+  const shorts = pocs.map((p) => shortName(p.name));
+  const near = closest(input, shorts);
+  return near.length > 0
+    ? `unknown POC "${input}". Did you mean: ${near.join(', ')}?\nRun \`pnpm poc\` to list them all.`
+    : `unknown POC "${input}", and none is close. Run \`pnpm poc\` to list them all.`;
+}
+
+function list(pocs: readonly PocRecord[], io: CliIo): void {
+  const width = Math.max(10, ...pocs.map((p) => shortName(p.name).length));
+  for (const series of [...SERIES, SYSTEMS]) {
+    const group = pocs.filter((p) => p.series === series);
+    if (group.length === 0) continue;
+    const done = group.filter((p) => p.status === 'done').length;
+    io.out(`${series} (${done}/${group.length} done)`);
+    for (const p of group) {
+      const num = p.meta?.number !== undefined ? String(p.meta.number).padStart(3) : '   ';
+      io.out(`  ${p.status === 'done' ? '✓' : '•'} ${num}  ${shortName(p.name).padEnd(width)}  ${(p.meta?.title ?? '(no metadata)').padEnd(34)}  ${p.status}`);
+    }
+  }
+  io.out('');
+  io.out(`${pocs.length} POCs. Run one: pnpm poc <name> [--test | --bench]. New one: pnpm poc new <series> <name>.`);
+}
+
+async function run(poc: PocRecord, script: 'demo' | 'test' | 'bench', io: CliIo): Promise<number> {
+  const services = poc.meta?.services ?? [];
+  const log = (line: string): void => io.err(`[poc] ${line}`);
+  if (!poc.scripts[script]) {
+    io.err(`${poc.name} has no "${script}" script yet (status: ${poc.status}).`);
+    return 1;
+  }
+  if (services.length > 0) log(`${poc.name} needs ${services.join(', ')}: starting or attaching...`);
+  // Loaded here so `pnpm poc` (the list) and usage errors stay quick.
+  const { provideServices } = await import('@poc/harness/services');
+  const session = await provideServices(services, { log });
+  process.env.POC_SERVICES_SHARED = session.servers.map((s) => `${s.service}=${s.provider}`).join(',');
+  try {
+    log(`pnpm --filter ${poc.name} ${script}`);
+    const child = spawn('pnpm', ['--filter', poc.name, script], { cwd: io.root, stdio: 'inherit', env: process.env });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const code = await new Promise<number>((resolve) => {
+      child.once('error', (e) => {
+        log(`could not run pnpm: ${e.message}`);
+        resolve(127);
+      });
+      child.once('exit', (c, signal) => resolve(c ?? (signal === 'SIGINT' ? 130 : 1)));
+    });
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    return code;
+  } finally {
+    if (session.servers.length > 0) log('stopping the servers it started...');
+    await session.close();
+  }
+}
+
+/** Returns the exit code: 0 ok, 1 failure (unknown POC, failed run, refused name), 2 usage. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { test: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const usage = (why: string): number => {
+    io.err(`${why}\n\n${USAGE}`);
+    return 2;
+  };
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.test && values.bench) return usage('--test and --bench are alternatives: give one');
+
+  if (positionals[0] === 'new') {
+    if (values.test || values.bench) return usage('`new` takes no --test or --bench');
+    if (positionals.length !== 3) return usage('`new` needs a series and a name: pnpm poc new <series> <name>');
+    try {
+      const { dir, files } = newPoc(io.root, positionals[1]!, positionals[2]!);
+      io.out(`created ${dir}:`);
+      for (const f of files) io.out(`  ${f}`);
+      io.out(`next: pnpm install, then edit the poc block, README, src, test and bench (its test and bench fail until written).`);
+      return 0;
+    } catch (e) {
+      if (e instanceof GeneratorError) {
+        io.err(`pnpm poc new: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+  }
+
+  const { pocs } = validateWorkspace(io.root);
+  if (positionals.length === 0) {
+    if (values.test || values.bench) return usage('--test and --bench need a POC name');
+    list(pocs, io);
+    return 0;
+  }
+  if (positionals.length > 1) return usage(`one POC at a time: got ${positionals.join(' ')}`);
+  const poc = findPoc(positionals[0]!, pocs);
+  if (!poc) {
+    io.err(unknownPocMessage(positionals[0]!, pocs));
+    return 1;
+  }
+  return run(poc, values.test ? 'test' : values.bench ? 'bench' : 'demo', io);
+}

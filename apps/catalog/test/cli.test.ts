@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../src/cli.ts';
+import { closest } from '../src/closest.ts';
+import { addPoc, workspace, type Fixture } from './fixtures.ts';
+
+let f: Fixture;
+afterEach(() => f?.close());
+
+function io(root: string): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { root, stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) };
+}
+
+describe('closest names', () => {
+  const names = ['redis-lock', 'redis-counter', 'redis-rate-limit', 'postgres-isolation-levels', 'kafka-basics'];
+  it('suggests the nearest names for a typo or a fragment', () => {
+    expect(closest('redis-lok', names)[0]).toBe('redis-lock');
+    expect(closest('poc-redis-conter', names)[0]).toBe('redis-counter');
+    expect(closest('isolation', names)).toEqual(['postgres-isolation-levels']);
+    expect(closest('zzzzzzzz', names)).toEqual([]);
+  });
+});
+
+describe('pnpm poc', () => {
+  it('lists POCs grouped by series with their status', async () => {
+    f = workspace();
+    addPoc(f, 'redis', 'lock');
+    addPoc(f, 'postgres', 'mvcc', { results: null });
+    const c = io(f.root);
+    expect(await main([], c)).toBe(0);
+    const text = c.stdout.join('\n');
+    expect(text).toMatch(/^redis \(1\/1 done\)\n {2}✓ {3}1 {2}redis-lock/m);
+    expect(text).toMatch(/^postgres \(0\/1 done\)\n {2}• {3}1 {2}postgres-mvcc .* in progress$/m);
+  });
+
+  it('rejects an unknown name with the closest names, and bad flags with usage and exit 2', async () => {
+    f = workspace();
+    addPoc(f, 'redis', 'lock');
+    addPoc(f, 'redis', 'counter');
+    const c = io(f.root);
+    expect(await main(['redis-lok'], c)).toBe(1);
+    expect(c.stderr.join('\n')).toContain('unknown POC "redis-lok". Did you mean: redis-lock?');
+    for (const argv of [['--frob'], ['redis-lock', '--test', '--bench'], ['--test'], ['redis-lock', 'redis-counter'], ['new', 'redis']]) {
+      const u = io(f.root);
+      expect(await main(argv, u), argv.join(' ')).toBe(2);
+      expect(u.stderr.join('\n'), argv.join(' ')).toContain('usage:');
+    }
+  });
+
+  it('creates a package with `new` and refuses an existing one', async () => {
+    f = workspace();
+    addPoc(f, 'redis', 'lock');
+    const c = io(f.root);
+    expect(await main(['new', 'resilience', 'circuit-breaker'], c)).toBe(0);
+    expect(c.stdout[0]).toContain('packages/resilience/circuit-breaker');
+    const again = io(f.root);
+    expect(await main(['new', 'redis', 'lock'], again)).toBe(1);
+    expect(again.stderr.join('\n')).toContain('packages/redis/lock already exists');
+  });
+});
