@@ -5,7 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
-pnpm exec tsx packages/harness/src/cli/main.ts with-services -- pnpm exec turbo run typecheck lint test "$@"
+# Two tasks at a time by default: the suites share five real servers and two cores, and more parallel
+# suites only trade wall time for timeouts. POC_TEST_CONCURRENCY=N changes it.
+pnpm exec tsx packages/harness/src/cli/main.ts with-services -- \
+  pnpm exec turbo run typecheck lint test --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
 status=$?
 # The catalog: every POC checked against POC_STANDARD.md (non-zero on any error), then the static
 # page and catalog.json built into apps/catalog/dist.
