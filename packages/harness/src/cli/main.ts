@@ -58,10 +58,14 @@ async function up(argv: string[]): Promise<number> {
   const session = await provideServices(names, { log });
   for (const s of session.servers) console.log(`export ${definition(s.service).envVar}=${s.url}`);
   log('servers are up; Ctrl-C stops them');
+  // The servers are detached processes: without a timer nothing would keep this process (and so
+  // its cleanup) alive until the signal.
+  const keepAlive = setInterval(() => {}, 60_000);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  clearInterval(keepAlive);
   await session.close();
   return 0;
 }

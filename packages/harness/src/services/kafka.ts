@@ -32,12 +32,33 @@ export interface KafkaNamespace extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+const coordinatorReady = new Map<string, Promise<void>>();
+
+/**
+ * On a fresh broker the group coordinator answers only once Kafka has created __consumer_offsets; until
+ * then group joins fail and KafkaJS backs off for longer than a test waits. Wait for it once per broker.
+ */
+function waitForCoordinator(brokers: string, admin: ReturnType<Kafka['admin']>): Promise<void> {
+  let ready = coordinatorReady.get(brokers);
+  if (!ready) {
+    ready = eventually(() => admin.describeGroups(['poc-harness-coordinator-probe']).then(() => true), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: 'Kafka group coordinator',
+    }).then(() => undefined);
+    coordinatorReady.set(brokers, ready);
+    ready.catch(() => coordinatorReady.delete(brokers));
+  }
+  return ready;
+}
+
 export async function kafkaNamespace(options: { name?: string } = {}): Promise<KafkaNamespace> {
   const server = await serverFor('kafka');
   const prefix = uniqueName(options.name ?? 't');
   const topics = new Set<string>();
   const admin = kafkaClient(server.url).admin();
   await admin.connect();
+  await waitForCoordinator(server.url, admin);
   let closed = false;
   const ns: KafkaNamespace = {
     brokers: server.url,
