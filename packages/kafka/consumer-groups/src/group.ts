@@ -1,0 +1,157 @@
+// A consumer group from the outside (who owns which partition, how far behind it is) and from the
+// inside (when a member commits what it has read).
+import { AssignerProtocol, type Admin, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { kafkaCall, requireArg, requireKind, requireName } from './errors.ts';
+
+export type CommitMode = 'auto' | 'after-processing';
+
+export interface GroupConsumerOptions {
+  topic: string;
+  /**
+   * 'auto': KafkaJS commits offsets of messages whose handler has *returned*, on its own schedule.
+   * If the handler hands work off (a buffer, a fire-and-forget promise) a crash loses what was
+   * committed but not done. 'after-processing': offsets are committed here, only after `handle`
+   * resolved, every `commitEvery` messages and at the end of each fetched batch; a crash repeats
+   * what was processed since the last commit.
+   */
+  commit: CommitMode;
+  /** 'after-processing' only: commit after this many messages (default 1: after every message). */
+  commitEvery?: number;
+  handle: (payload: EachMessagePayload) => Promise<void>;
+  fromBeginning?: boolean;
+}
+
+const isConsumer = (c: unknown): c is Consumer => typeof (c as Consumer | undefined)?.run === 'function';
+const isAdmin = (a: unknown): a is Admin => typeof (a as Admin | undefined)?.fetchOffsets === 'function';
+
+/** Subscribes a connected consumer and runs it with the chosen commit strategy. */
+export async function runGroupConsumer(consumer: Consumer, options: GroupConsumerOptions): Promise<void> {
+  requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
+  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object { topic, commit, handle }', options);
+  const { topic, commit, commitEvery = 1, handle, fromBeginning = false } = options;
+  requireName('topic', topic);
+  requireArg(commit === 'auto' || commit === 'after-processing', 'commit', 'must be "auto" or "after-processing"', commit);
+  requireArg(Number.isSafeInteger(commitEvery) && commitEvery > 0, 'commitEvery', 'must be a positive integer', commitEvery);
+  requireArg(commit === 'after-processing' || options.commitEvery === undefined, 'commitEvery', 'only applies to commit "after-processing"', commitEvery);
+  requireKind(typeof handle === 'function', 'handle', 'must be a function (payload) => Promise<void>', handle);
+
+  await kafkaCall(`subscribing to "${topic}"`, () => consumer.subscribe({ topics: [topic], fromBeginning }));
+  if (commit === 'auto') {
+    await kafkaCall(`running the consumer of "${topic}"`, () => consumer.run({ autoCommit: true, eachMessage: handle }));
+    return;
+  }
+  await kafkaCall(`running the consumer of "${topic}"`, () =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }) => {
+        let next: string | undefined; // one past the last processed offset, not yet committed
+        const flush = async (): Promise<void> => {
+          if (next === undefined) return;
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          next = undefined;
+        };
+        let sinceCommit = 0;
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          await handle({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause });
+          resolveOffset(message.offset);
+          next = String(BigInt(message.offset) + 1n);
+          if (++sinceCommit >= commitEvery) {
+            await flush();
+            sinceCommit = 0;
+          }
+          await heartbeat();
+        }
+        await flush(); // the end of a batch is a commit point too, or the tail would stay uncommitted
+      },
+    }),
+  );
+}
+
+export interface PartitionLag {
+  partition: number;
+  /** The log end offset (the next offset to be written). */
+  end: number;
+  /** The group's committed offset, or the log start if the group has not committed on it yet. */
+  committed: number;
+  lag: number;
+}
+
+export interface GroupLag {
+  total: number;
+  partitions: PartitionLag[];
+}
+
+/** Consumer lag = log end offset − committed offset, per partition (admin.fetchTopicOffsets − fetchOffsets). */
+export async function consumerLag(admin: Admin, groupId: string, topic: string): Promise<GroupLag> {
+  requireKind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
+  requireName('groupId', groupId);
+  requireName('topic', topic);
+  const [ends, committed] = await Promise.all([
+    kafkaCall(`fetching the offsets of "${topic}"`, () => admin.fetchTopicOffsets(topic)),
+    kafkaCall(`fetching the committed offsets of group "${groupId}"`, () => admin.fetchOffsets({ groupId, topics: [topic] })),
+  ]);
+  const mine = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  const partitions = ends
+    .map((e) => {
+      const end = Number(e.high);
+      const c = mine.get(e.partition) ?? -1;
+      const from = c >= 0 ? c : Number(e.low); // -1: nothing committed yet, everything retained is lag
+      return { partition: e.partition, end, committed: from, lag: Math.max(0, end - from) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { total: partitions.reduce((s, p) => s + p.lag, 0), partitions };
+}
+
+export interface GroupAssignment {
+  state: string;
+  /** clientId/memberId → partitions of `topic` it owns, sorted. */
+  members: Array<{ memberId: string; clientId: string; partitions: number[] }>;
+}
+
+/** Who owns which partition right now, as the group coordinator sees it (admin.describeGroups). */
+export async function describeAssignment(admin: Admin, groupId: string, topic: string): Promise<GroupAssignment> {
+  requireKind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
+  requireName('groupId', groupId);
+  requireName('topic', topic);
+  const { groups } = await kafkaCall(`describing group "${groupId}"`, () => admin.describeGroups([groupId]));
+  const group = groups[0]!;
+  const members = group.members.map((m) => {
+    const decoded = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+    const partitions = [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b);
+    return { memberId: m.memberId, clientId: m.clientId, partitions };
+  });
+  return { state: group.state, members };
+}
+
+/** True when every partition 0..count-1 is owned by exactly one member. */
+export function coversExactlyOnce(assignment: GroupAssignment, partitionCount: number): boolean {
+  const owned = assignment.members.flatMap((m) => m.partitions).sort((a, b) => a - b);
+  return owned.length === partitionCount && owned.every((p, i) => p === i);
+}
+
+/** Keeps a member's own view of its partitions up to date from KafkaJS's GROUP_JOIN events. */
+export interface AssignmentTracker {
+  /** This member's partitions of the topic after its latest join. */
+  partitions(): number[];
+  /** Its member id in the group ('' before the first join). */
+  memberId(): string;
+  /** How many times it has (re)joined: 1 + the rebalances it took part in. */
+  joins(): number;
+  stop(): void;
+}
+
+export function trackAssignment(consumer: Consumer, topic: string): AssignmentTracker {
+  requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
+  requireName('topic', topic);
+  let current: number[] = [];
+  let member = '';
+  let joins = 0;
+  const stop = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joins++;
+    member = e.payload.memberId;
+    current = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+  });
+  return { partitions: () => current, memberId: () => member, joins: () => joins, stop };
+}

@@ -1,0 +1,22 @@
+export {
+  runGroupConsumer,
+  consumerLag,
+  describeAssignment,
+  coversExactlyOnce,
+  trackAssignment,
+  type CommitMode,
+  type GroupConsumerOptions,
+  type GroupLag,
+  type PartitionLag,
+  type GroupAssignment,
+  type AssignmentTracker,
+} from './group.ts';
+export {
+  GroupError,
+  GroupArgumentError,
+  GroupServiceError,
+  isGroupError,
+  isGroupArgumentError,
+  isGroupServiceError,
+  type GroupErrorCode,
+} from './errors.ts';
