@@ -17,7 +17,7 @@ CACHE="${POC_HARNESS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/poc-harness}"
 KAFKA_LIBS="$CACHE/kafka-$KAFKA_VERSION/libs"
 TOXIPROXY_BIN="$CACHE/bin/toxiproxy-server"
 
-all=(redis postgres rabbitmq kafka toxiproxy)
+all=(redis postgres rabbitmq kafka toxiproxy nginx)
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${all[@]}")
 
@@ -37,6 +37,7 @@ for s in "${want[@]}"; do
       java_ok || apt+=(openjdk-17-jre-headless)
       ;;
     toxiproxy) [ -x "$TOXIPROXY_BIN" ] || has toxiproxy-server || [ -n "$(go_bin)" ] || apt+=(golang-go) ;;
+    nginx) has nginx || [ -x /usr/sbin/nginx ] || apt+=(nginx-light) ;;
     *) say "unknown service '$s'; known: ${all[*]}" >&2; exit 2 ;;
   esac
 done

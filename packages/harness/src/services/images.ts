@@ -7,4 +7,6 @@ export const IMAGES = {
   /** Confluent Platform 7.9 ships Apache Kafka 3.9, the line the local provider runs. */
   kafka: 'confluentinc/cp-kafka:7.9.0',
   toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+  /** Same line as Debian 12's nginx 1.22. */
+  nginx: 'nginx:1.22.1-alpine',
 } as const;

@@ -4,6 +4,7 @@ export { provideServices, serverFor, startServer, startPrivateServer, providerFo
 export { amqpNamespace, privateRabbitmq, type AmqpNamespace } from './rabbitmq.ts';
 export { kafkaClient, kafkaNamespace, privateKafka, type KafkaNamespace } from './kafka.ts';
 export { proxyTo, type ProxiedServer } from './toxiproxy.ts';
+export { startNginx, type NginxOptions, type NginxServer } from './nginx.ts';
 export { SERVICES, type ServiceName, type ServiceDefinition, type ServerOptions } from './definitions.ts';
 export { IMAGES } from './images.ts';
 export { dockerAvailable } from './docker.ts';
