@@ -77,7 +77,10 @@ fi
 # 3. toxiproxy-server, built through the Go module proxy into the cache.
 if [[ " ${want[*]} " == *" toxiproxy "* ]] && [ ! -x "$TOXIPROXY_BIN" ] && ! has toxiproxy-server; then
   go=$(go_bin)
-  say "building toxiproxy-server $TOXIPROXY_VERSION with $($go version | cut -d' ' -f3)..."
+  go_minor=$("$go" env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+  # v2.12 needs Go 1.23; Debian 12's own Go is 1.19, which builds v2.5 (same command and HTTP API).
+  if [ "${go_minor:-0}" -lt 23 ]; then TOXIPROXY_VERSION=v2.5.0; fi
+  say "building toxiproxy-server $TOXIPROXY_VERSION with $("$go" env GOVERSION)..."
   tmp=$(mktemp -d)
   (cd "$tmp" && GOBIN="$tmp/bin" GOFLAGS=-mod=mod "$go" install \
     -ldflags "-X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION#v}" \
