@@ -7,8 +7,11 @@ cd "$(dirname "$0")/../.."
 started=$(date +%s)
 # Two tasks at a time by default: the suites share five real servers and two cores, and more parallel
 # suites only trade wall time for timeouts. POC_TEST_CONCURRENCY=N changes it.
+# Results depend on the Node major, which turbo does not hash by itself: make it part of the key.
+POC_NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
+export POC_NODE_MAJOR
 pnpm exec tsx packages/harness/src/cli/main.ts with-services -- \
-  pnpm exec turbo run typecheck lint test --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
+  pnpm exec turbo run typecheck lint test --summarize --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
 status=$?
 # The catalog: every POC checked against POC_STANDARD.md (non-zero on any error), then the static
 # page and catalog.json built into apps/catalog/dist.

@@ -1,8 +1,9 @@
-// Sums the Vitest JSON reports written (or restored from turbo's cache) during this run and prints
-// the closing line CI reads: "Tests: N passed, N failed".
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { workspacePackageDirs, workspaceRoot } from './workspace.ts';
+// Sums the Vitest JSON reports of the test tasks of the last turbo run and prints the closing line
+// CI reads: "Tests: N passed, N failed". Which packages were tested comes from turbo's own run
+// summary (`turbo run ... --summarize`), so a task restored from turbo's cache counts as it should.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspaceRoot } from './workspace.ts';
 
 interface VitestJson {
   numPassedTests: number;
@@ -11,24 +12,52 @@ interface VitestJson {
   numTodoTests: number;
 }
 
-/** Returns the exit code: non-zero when a test failed or no test ran at all. */
+interface TurboRunSummary {
+  tasks: Array<{ task: string; directory: string; cache: { status: string } }>;
+}
+
+/** The newest turbo run summary written since `sinceEpochSeconds`, if any. */
+function lastRun(root: string, sinceEpochSeconds: number): TurboRunSummary | undefined {
+  const dir = join(root, '.turbo', 'runs');
+  if (!existsSync(dir)) return undefined;
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+    .filter((x) => x.t >= sinceEpochSeconds * 1_000 - 1_000)
+    .sort((a, b) => b.t - a.t)[0];
+  return newest ? (JSON.parse(readFileSync(join(dir, newest.f), 'utf8')) as TurboRunSummary) : undefined;
+}
+
+/** Returns the exit code: non-zero when a test failed, a report is missing, or no test ran at all. */
 export function testSummary(sinceEpochSeconds: number): number {
   const root = workspaceRoot();
+  const run = lastRun(root, sinceEpochSeconds);
+  if (!run) {
+    console.log('no turbo run summary from this run (was turbo called with --summarize?)');
+    return 1;
+  }
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  let cached = 0;
   const failing: string[] = [];
-  for (const dir of workspacePackageDirs(root)) {
-    const file = join(dir, 'test-results', 'vitest.json');
-    // Reports older than this run belong to packages this run did not test.
-    if (!existsSync(file) || statSync(file).mtimeMs < sinceEpochSeconds * 1_000 - 1_000) continue;
+  const missing: string[] = [];
+  for (const task of run.tasks.filter((t) => t.task === 'test')) {
+    const file = join(root, task.directory, 'test-results', 'vitest.json');
+    if (!existsSync(file)) {
+      missing.push(task.directory);
+      continue;
+    }
     const r = JSON.parse(readFileSync(file, 'utf8')) as VitestJson;
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + r.numTodoTests;
-    if (r.numFailedTests > 0) failing.push(relative(root, dir));
+    if (task.cache.status === 'HIT') cached++;
+    if (r.numFailedTests > 0) failing.push(task.directory);
   }
   if (failing.length > 0) console.log(`failing packages: ${failing.join(', ')}`);
+  if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
+  if (cached > 0) console.log(`(${cached} package(s) replayed from turbo's cache: same inputs, same Node major)`);
   console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return failed > 0 || passed === 0 ? 1 : 0;
+  return failed > 0 || missing.length > 0 || passed === 0 ? 1 : 0;
 }
