@@ -29,11 +29,10 @@ function lastRun(root: string, sinceEpochSeconds: number): TurboRunSummary | und
 }
 
 /** Returns the exit code: non-zero when a test failed, a report is missing, or no test ran at all. */
-export function testSummary(sinceEpochSeconds: number): number {
-  const root = workspaceRoot();
+export function testSummary(sinceEpochSeconds: number, root = workspaceRoot(), log: (line: string) => void = console.log): number {
   const run = lastRun(root, sinceEpochSeconds);
   if (!run) {
-    console.log('no turbo run summary from this run (was turbo called with --summarize?)');
+    log('no turbo run summary from this run (was turbo called with --summarize?)');
     return 1;
   }
   let passed = 0;
@@ -55,9 +54,9 @@ export function testSummary(sinceEpochSeconds: number): number {
     if (task.cache.status === 'HIT') cached++;
     if (r.numFailedTests > 0) failing.push(task.directory);
   }
-  if (failing.length > 0) console.log(`failing packages: ${failing.join(', ')}`);
-  if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
-  if (cached > 0) console.log(`(${cached} package(s) replayed from turbo's cache: same inputs, same Node major)`);
-  console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  if (failing.length > 0) log(`failing packages: ${failing.join(', ')}`);
+  if (missing.length > 0) log(`no test report from: ${missing.join(', ')}`);
+  if (cached > 0) log(`(${cached} package(s) replayed from turbo's cache: same inputs, same Node major)`);
+  log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   return failed > 0 || missing.length > 0 || passed === 0 ? 1 : 0;
 }
