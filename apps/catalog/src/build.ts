@@ -13,7 +13,9 @@ export function buildSite(root: string, outDir: string): { catalog: Catalog; fil
   const report = validateWorkspace(root);
   const catalog = buildCatalog(report);
   const dirToName = new Map(report.pocs.map((p) => [p.dir, p.name]));
-  const readmes = Object.fromEntries(report.pocs.map((p) => [p.name, p.readme ? renderReadme(p.readme.markdown, p.dir, dirToName) : null]));
+  const readmes = Object.fromEntries(
+    report.pocs.map((p) => [p.name, p.readme ? renderReadme(p.readme.markdown, p.dir, dirToName) : null]),
+  );
   mkdirSync(outDir, { recursive: true });
   const files = [join(outDir, 'catalog.json'), join(outDir, 'index.html')];
   writeFileSync(files[0]!, `${JSON.stringify(catalog, null, 2)}\n`);
@@ -25,6 +27,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = workspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
   const { catalog, files } = buildSite(root, join(root, 'apps/catalog/dist'));
   const { counts } = catalog;
-  console.log(`catalog: ${counts.total} POCs (${counts.done} done, ${counts.inProgress} in progress, ${counts.errors} validation errors)`);
+  console.log(
+    `catalog: ${counts.total} POCs (${counts.done} done, ${counts.inProgress} in progress, ${counts.errors} validation errors)`,
+  );
   for (const f of files) console.log(`wrote ${f}`);
 }

@@ -27,7 +27,12 @@ export interface CatalogEntry {
     command: string;
     machine: string;
     services: string;
-    comparisons: { id: string; title: string; baseline: string; ratios: { variant: string; median: number; min: number; max: number }[] }[];
+    comparisons: {
+      id: string;
+      title: string;
+      baseline: string;
+      ratios: { variant: string; median: number; min: number; max: number }[];
+    }[];
   } | null;
   issues: Issue[];
 }
@@ -79,7 +84,9 @@ export function toEntry(p: PocRecord, names: ReadonlySet<string>): CatalogEntry 
           date: b.date,
           command: b.command,
           machine: machineLine(b),
-          services: Object.entries(b.services).map(([s, v]) => `${s} ${v.version} (${v.provider})`).join(', '),
+          services: Object.entries(b.services)
+            .map(([s, v]) => `${s} ${v.version} (${v.provider})`)
+            .join(', '),
           comparisons: b.comparisons.map((c) => ({
             id: c.id,
             title: c.title,
@@ -100,7 +107,11 @@ export function buildCatalog(report: WorkspaceReport, now = new Date()): Catalog
   return {
     schemaVersion: 1,
     generatedAt: now.toISOString(),
-    series: seriesIds.map((id) => ({ id, total: pocs.filter((p) => p.series === id).length, done: pocs.filter((p) => p.series === id && p.status === 'done').length })),
+    series: seriesIds.map((id) => ({
+      id,
+      total: pocs.filter((p) => p.series === id).length,
+      done: pocs.filter((p) => p.series === id && p.status === 'done').length,
+    })),
     services: [...new Set(pocs.flatMap((p) => p.services))].sort(),
     concepts: [...new Set(pocs.flatMap((p) => p.concepts))].sort(),
     counts: { total: pocs.length, done, inProgress: pocs.length - done, errors: report.errors },

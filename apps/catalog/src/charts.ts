@@ -1,7 +1,9 @@
 // Small inline SVG charts, generated at build time (no chart library, no network): the bench ratios of
 // a POC (median with its min–max range, 1x marked) and the progress of each series.
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fmt = (n: number): string =>
+  n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 export interface RatioChartInput {
   title: string;
@@ -20,11 +22,16 @@ export function ratioChart(c: RatioChartInput): string {
   const x = (v: number): number => labelW + (Math.max(0, v) / maxV) * plotW;
   const h = top + rows.length * rowH + 22;
   const w = labelW + plotW + 70;
-  const label = `${c.title}: ratio to ${c.baseline}. ` + c.ratios.map((r) => `${r.variant} ${fmt(r.median)}x (range ${fmt(r.min)}–${fmt(r.max)})`).join('; ');
+  const label =
+    `${c.title}: ratio to ${c.baseline}. ` +
+    c.ratios.map((r) => `${r.variant} ${fmt(r.median)}x (range ${fmt(r.min)}–${fmt(r.max)})`).join('; ');
   const bars = rows
     .map((r, i) => {
       const y = top + i * rowH;
-      const whisker = r.max > r.min ? `<line x1="${x(r.min).toFixed(1)}" x2="${x(r.max).toFixed(1)}" y1="${y + 10}" y2="${y + 10}" class="whisker"/>` : '';
+      const whisker =
+        r.max > r.min
+          ? `<line x1="${x(r.min).toFixed(1)}" x2="${x(r.max).toFixed(1)}" y1="${y + 10}" y2="${y + 10}" class="whisker"/>`
+          : '';
       return (
         `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" class="lbl">${esc(r.variant)}</text>` +
         `<rect x="${labelW}" y="${y + 3}" width="${(x(r.median) - labelW).toFixed(1)}" height="14" class="${i === 0 ? 'bar base' : 'bar'}"/>` +

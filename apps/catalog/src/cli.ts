@@ -51,7 +51,9 @@ function list(pocs: readonly PocRecord[], io: CliIo): void {
     io.out(`${series} (${done}/${group.length} done)`);
     for (const p of group) {
       const num = p.meta?.number !== undefined ? String(p.meta.number).padStart(3) : '   ';
-      io.out(`  ${p.status === 'done' ? '✓' : '•'} ${num}  ${shortName(p.name).padEnd(width)}  ${(p.meta?.title ?? '(no metadata)').padEnd(34)}  ${p.status}`);
+      io.out(
+        `  ${p.status === 'done' ? '✓' : '•'} ${num}  ${shortName(p.name).padEnd(width)}  ${(p.meta?.title ?? '(no metadata)').padEnd(34)}  ${p.status}`,
+      );
     }
   }
   io.out('');
@@ -124,7 +126,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const { dir, files } = newPoc(io.root, positionals[1]!, positionals[2]!);
       io.out(`created ${dir}:`);
       for (const f of files) io.out(`  ${f}`);
-      io.out(`next: pnpm install, then edit the poc block, README, src, test and bench (its test and bench fail until written).`);
+      io.out(
+        `next: pnpm install, then edit the poc block, README, src, test and bench (its test and bench fail until written).`,
+      );
       return 0;
     } catch (e) {
       if (e instanceof GeneratorError) {

@@ -11,10 +11,26 @@ export class GeneratorError extends Error {
 }
 
 /** Versions pinned by this package (the same the POCs pin), so generated packages stay in step. */
-const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> };
-const DEV_DEPENDENCIES = ['@poc/eslint-config', '@poc/harness', '@poc/tsconfig', '@poc/vitest-config', '@types/node', 'eslint', 'tsx', 'typescript', 'vitest'];
+const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  devDependencies: Record<string, string>;
+};
+const DEV_DEPENDENCIES = [
+  '@poc/eslint-config',
+  '@poc/harness',
+  '@poc/tsconfig',
+  '@poc/vitest-config',
+  '@types/node',
+  'eslint',
+  'tsx',
+  'typescript',
+  'vitest',
+];
 
-const titleCase = (kebab: string): string => kebab.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+const titleCase = (kebab: string): string =>
+  kebab
+    .split('-')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
 
 export function packageJson(series: string, name: string): Record<string, unknown> {
   const pkg = `poc-${series}-${name}`;
@@ -152,7 +168,9 @@ export function checkNewPoc(root: string, series: string, name: string): string 
     throw new GeneratorError(`unknown series "${series}": choose one of ${SERIES.join(', ')}`);
   }
   if (!KEBAB.test(name)) {
-    throw new GeneratorError(`"${name}" is not a valid name: use kebab-case (lowercase letters, digits, single dashes), e.g. "sliding-window"`);
+    throw new GeneratorError(
+      `"${name}" is not a valid name: use kebab-case (lowercase letters, digits, single dashes), e.g. "sliding-window"`,
+    );
   }
   const dir = join(root, 'packages', series, name);
   const pkg = `poc-${series}-${name}`;

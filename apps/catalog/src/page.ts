@@ -9,7 +9,8 @@ import { ratioChart, seriesChart } from './charts.ts';
 /** Where dist/index.html sits, relative to the workspace root: links into the repo go up from here. */
 export const DIST_DIR = 'apps/catalog/dist';
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * README markdown → HTML. Relative links are resolved against the package folder: a link to another
@@ -43,12 +44,19 @@ export interface PageInput {
 const asset = (name: string): string => readFileSync(new URL(`./web/${name}`, import.meta.url), 'utf8');
 
 /** JSON safe inside <script>: no "</script>" or "<!--" can close or confuse the element. */
-const inlineJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const inlineJson = (value: unknown): string =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 export function renderPage({ catalog, readmes }: PageInput): string {
   const withPocs = catalog.series.filter((s) => s.total > 0);
   const charts: Record<string, string[]> = {};
-  for (const p of catalog.pocs) charts[p.name] = (p.measured?.comparisons ?? []).filter((c) => c.ratios.length > 0).map((c) => `<figcaption>${esc(c.title)} (ratio to ${esc(c.baseline)})</figcaption>${ratioChart(c)}`);
+  for (const p of catalog.pocs)
+    charts[p.name] = (p.measured?.comparisons ?? [])
+      .filter((c) => c.ratios.length > 0)
+      .map((c) => `<figcaption>${esc(c.title)} (ratio to ${esc(c.baseline)})</figcaption>${ratioChart(c)}`);
   const option = (v: string, label = v): string => `<option value="${esc(v)}">${esc(label)}</option>`;
   const { counts } = catalog;
   return `<!doctype html>

@@ -50,8 +50,18 @@ export function checkReadme(markdown: string): ReadmeFacts {
   const firstH2 = tokens.findIndex((t) => t.type === 'heading' && (t as Tokens.Heading).depth === 2);
   const intro = tokens.slice(0, firstH2 === -1 ? tokens.length : firstH2).filter((t: Token) => t.type === 'paragraph');
   const whatToken = intro.find((t) => WHAT.test(t.raw));
-  const whatYoullBuild = whatToken ? whatToken.raw.replace(/\*\*|__/g, '').replace(WHAT, '').replace(/^\s*:?\s*/, '').trim() : undefined;
-  if (!whatYoullBuild) problems.push({ field: 'readme.what-youll-build', message: `a one-sentence "What you'll build:" paragraph must follow the title` });
+  const whatYoullBuild = whatToken
+    ? whatToken.raw
+        .replace(/\*\*|__/g, '')
+        .replace(WHAT, '')
+        .replace(/^\s*:?\s*/, '')
+        .trim()
+    : undefined;
+  if (!whatYoullBuild)
+    problems.push({
+      field: 'readme.what-youll-build',
+      message: `a one-sentence "What you'll build:" paragraph must follow the title`,
+    });
 
   const h2 = headings.filter((h) => h.depth === 2).map((h) => h.text.trim());
   let previous: { section: ReadmeSection; at: number } | undefined;
@@ -62,20 +72,34 @@ export function checkReadme(markdown: string): ReadmeFacts {
       continue;
     }
     if (previous && at < previous.at) {
-      problems.push({ field: `readme.${section.id}`, message: `section "## ${section.heading}" must come after "## ${previous.section.heading}" (POC_STANDARD.md §5 order)` });
+      problems.push({
+        field: `readme.${section.id}`,
+        message: `section "## ${section.heading}" must come after "## ${previous.section.heading}" (POC_STANDARD.md §5 order)`,
+      });
     }
     previous = { section, at };
   }
-  const tradeOffs = sectionText(tokens, README_SECTIONS.find((s) => s.id === 'trade-offs')!);
+  const tradeOffs = sectionText(
+    tokens,
+    README_SECTIONS.find((s) => s.id === 'trade-offs')!,
+  );
   if (tradeOffs !== undefined && !/production checklist/i.test(tradeOffs)) {
-    problems.push({ field: 'readme.trade-offs', message: 'the Trade-offs section must include a production checklist' });
+    problems.push({
+      field: 'readme.trade-offs',
+      message: 'the Trade-offs section must include a production checklist',
+    });
   }
   return { title, whatYoullBuild, problems };
 }
 
 /** The raw markdown of a level-2 section, or undefined when absent. */
 function sectionText(tokens: Token[], section: ReadmeSection): string | undefined {
-  const start = tokens.findIndex((t) => t.type === 'heading' && (t as Tokens.Heading).depth === 2 && section.match.test((t as Tokens.Heading).text.trim()));
+  const start = tokens.findIndex(
+    (t) =>
+      t.type === 'heading' &&
+      (t as Tokens.Heading).depth === 2 &&
+      section.match.test((t as Tokens.Heading).text.trim()),
+  );
   if (start === -1) return undefined;
   const rest = tokens.slice(start + 1);
   const end = rest.findIndex((t) => t.type === 'heading' && (t as Tokens.Heading).depth <= 2);

@@ -83,7 +83,17 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     raw = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as Record<string, unknown>;
   } catch (e) {
     const name = dir;
-    return finish({ name, dir, path, kind: isApp ? 'system' : 'poc', series: folderSeries, scripts: {}, testFiles: [], benchFiles: [], issues: [{ field: 'package.json', message: `unreadable: ${(e as Error).message}`, level: 'error' }] });
+    return finish({
+      name,
+      dir,
+      path,
+      kind: isApp ? 'system' : 'poc',
+      series: folderSeries,
+      scripts: {},
+      testFiles: [],
+      benchFiles: [],
+      issues: [{ field: 'package.json', message: `unreadable: ${(e as Error).message}`, level: 'error' }],
+    });
   }
   // apps/* without a poc block are tools (like this catalog), not systems; packages/<folder>/* outside
   // the series folders without one are shared libraries (e.g. packages/shared/*), not POCs.
@@ -96,7 +106,8 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
   if (!isApp) {
     const expected = `poc-${folderSeries}-${basename(path)}`;
     if (name !== expected) error('name', `must be "${expected}" (poc-<series>-<name> from the folder ${dir})`);
-    if (!(SERIES as readonly string[]).includes(folderSeries)) error('series', `folder series "${folderSeries}" is not one of: ${SERIES.join(', ')}`);
+    if (!(SERIES as readonly string[]).includes(folderSeries))
+      error('series', `folder series "${folderSeries}" is not one of: ${SERIES.join(', ')}`);
   }
 
   let meta: PocMeta | undefined;
@@ -106,9 +117,17 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     if (!parsed.success) issues.push(...zodIssues('poc', parsed.error));
     else {
       meta = parsed.data;
-      if (meta.series !== folderSeries) error('poc.series', `is "${meta.series}" but the package lives under ${isApp ? 'apps/ (series "systems")' : `packages/${folderSeries}/`}`);
+      if (meta.series !== folderSeries)
+        error(
+          'poc.series',
+          `is "${meta.series}" but the package lives under ${isApp ? 'apps/ (series "systems")' : `packages/${folderSeries}/`}`,
+        );
       meta.services.forEach((s, i) => {
-        if (!(s in SERVICES)) error(`poc.services[${i}]`, `unknown service "${s}": the harness provides ${Object.keys(SERVICES).join(', ')}`);
+        if (!(s in SERVICES))
+          error(
+            `poc.services[${i}]`,
+            `unknown service "${s}": the harness provides ${Object.keys(SERVICES).join(', ')}`,
+          );
       });
     }
   }
@@ -120,11 +139,14 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     const target = scriptTarget(scripts[script]);
     if (target && !existsSync(join(path, target))) error(`scripts.${script}`, `runs ${target}, which does not exist`);
   }
-  const testFiles = filesUnder(join(path, 'test'), (f) => /\.(test|spec)\.[cm]?ts$/.test(f)).map((f) => posix(relative(path, f)));
+  const testFiles = filesUnder(join(path, 'test'), (f) => /\.(test|spec)\.[cm]?ts$/.test(f)).map((f) =>
+    posix(relative(path, f)),
+  );
   if (testFiles.length === 0) error('test', 'no test files (test/**/*.test.ts)');
   const benchFiles = filesUnder(join(path, 'bench'), (f) => /\.[cm]?ts$/.test(f)).map((f) => posix(relative(path, f)));
   if (benchFiles.length === 0) error('bench', 'no bench files (bench/*.ts)');
-  if (scripts.demo && !scriptTarget(scripts.demo) && !existsSync(join(path, 'src', 'demo.ts'))) error('demo', 'no demo (src/demo.ts)');
+  if (scripts.demo && !scriptTarget(scripts.demo) && !existsSync(join(path, 'src', 'demo.ts')))
+    error('demo', 'no demo (src/demo.ts)');
 
   // README.
   let readme: PocRecord['readme'];
@@ -141,7 +163,11 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
   let bench: BenchResult | undefined;
   const resultPath = join(path, 'bench', 'results.json');
   if (!existsSync(resultPath) || !statSync(resultPath).isFile()) {
-    issues.push({ field: 'bench/results.json', message: `no bench result yet: run \`pnpm --filter ${name} bench\``, level: 'todo' });
+    issues.push({
+      field: 'bench/results.json',
+      message: `no bench result yet: run \`pnpm --filter ${name} bench\``,
+      level: 'todo',
+    });
   } else {
     let json: unknown;
     try {
@@ -152,12 +178,26 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     if (json !== undefined) {
       const parsed = benchResultSchema.safeParse(json);
       if (!parsed.success) issues.push(...zodIssues('bench/results.json', parsed.error));
-      else if (parsed.data.package !== name) error('bench/results.json.package', `is "${parsed.data.package}", not "${name}"`);
+      else if (parsed.data.package !== name)
+        error('bench/results.json.package', `is "${parsed.data.package}", not "${name}"`);
       else bench = parsed.data;
     }
   }
 
-  return finish({ name, dir, path, kind: isApp ? 'system' : 'poc', series: meta?.series ?? folderSeries, meta, scripts, readme, bench, testFiles, benchFiles, issues });
+  return finish({
+    name,
+    dir,
+    path,
+    kind: isApp ? 'system' : 'poc',
+    series: meta?.series ?? folderSeries,
+    meta,
+    scripts,
+    readme,
+    bench,
+    testFiles,
+    benchFiles,
+    issues,
+  });
 }
 
 function finish(record: Omit<PocRecord, 'status'>): PocRecord {
@@ -191,11 +231,14 @@ export function formatReport(report: WorkspaceReport): string[] {
   const lines: string[] = [];
   for (const p of report.pocs) {
     lines.push(`${p.status === 'done' ? '✓' : '•'} ${p.name} (${p.dir}): ${p.status}`);
-    for (const i of p.issues) lines.push(`    ${i.level === 'error' ? 'error' : 'todo '}  ${p.name}  ${i.field}: ${i.message}`);
+    for (const i of p.issues)
+      lines.push(`    ${i.level === 'error' ? 'error' : 'todo '}  ${p.name}  ${i.field}: ${i.message}`);
   }
   const done = report.pocs.filter((p) => p.status === 'done').length;
   const failing = report.pocs.filter((p) => p.issues.some((i) => i.level === 'error')).length;
   lines.push('');
-  lines.push(`${report.pocs.length} packages: ${done} done, ${report.pocs.length - done} in progress; ${report.errors} error(s) in ${failing} package(s)`);
+  lines.push(
+    `${report.pocs.length} packages: ${done} done, ${report.pocs.length - done} in progress; ${report.errors} error(s) in ${failing} package(s)`,
+  );
   return lines;
 }

@@ -21,16 +21,31 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   f = workspace();
-  addPoc(f, 'redis', 'lock', { meta: { title: 'Redis distributed lock', concepts: ['distributed-lock', 'lua'], number: 3 } });
-  addPoc(f, 'redis', 'counter', { meta: { title: 'Redis atomic counters', concepts: ['atomic-increment'], number: 2 }, results: null });
-  addPoc(f, 'postgres', 'mvcc', { meta: { title: 'PostgreSQL MVCC', services: ['postgres'], concepts: ['mvcc'], number: 30 } });
+  addPoc(f, 'redis', 'lock', {
+    meta: { title: 'Redis distributed lock', concepts: ['distributed-lock', 'lua'], number: 3 },
+  });
+  addPoc(f, 'redis', 'counter', {
+    meta: { title: 'Redis atomic counters', concepts: ['atomic-increment'], number: 2 },
+    results: null,
+  });
+  addPoc(f, 'postgres', 'mvcc', {
+    meta: { title: 'PostgreSQL MVCC', services: ['postgres'], concepts: ['mvcc'], number: 30 },
+  });
   const { files } = buildSite(f.root, join(f.root, 'out'));
   url = pathToFileURL(files[1]!).href;
   profile = mkdtempSync(join(tmpdir(), 'catalog-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await context.route('**/*', (route) => {
     const u = route.request().url();
@@ -50,8 +65,10 @@ afterAll(async () => {
   f?.close();
 });
 
-const listed = (): Promise<string[]> => page.locator('#poc-list li[data-name]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-name')!));
-const waitForCount = (n: number): Promise<unknown> => page.waitForFunction((n) => document.querySelectorAll('#poc-list li[data-name]').length === n, n);
+const listed = (): Promise<string[]> =>
+  page.locator('#poc-list li[data-name]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-name')!));
+const waitForCount = (n: number): Promise<unknown> =>
+  page.waitForFunction((n) => document.querySelectorAll('#poc-list li[data-name]').length === n, n);
 
 describe('catalog page', () => {
   it('loads offline with every POC listed, its status and the series chart', async () => {
@@ -113,7 +130,9 @@ describe('catalog page', () => {
     await page.waitForSelector('body[data-ready="true"]');
     await page.locator('li[data-name="poc-redis-counter"] a').focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.getElementById('detail-title')?.textContent?.includes('Redis atomic counters'));
+    await page.waitForFunction(() =>
+      document.getElementById('detail-title')?.textContent?.includes('Redis atomic counters'),
+    );
     expect(await page.locator('#detail ul.issues').textContent()).toContain('bench/results.json');
     expect(await page.locator('#detail td.headline').textContent()).toContain('Not measured yet');
     expect(pageErrors).toEqual([]);

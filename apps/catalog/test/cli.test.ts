@@ -41,7 +41,13 @@ describe('pnpm poc', () => {
     const c = io(f.root);
     expect(await main(['redis-lok'], c)).toBe(1);
     expect(c.stderr.join('\n')).toContain('unknown POC "redis-lok". Did you mean: redis-lock?');
-    for (const argv of [['--frob'], ['redis-lock', '--test', '--bench'], ['--test'], ['redis-lock', 'redis-counter'], ['new', 'redis']]) {
+    for (const argv of [
+      ['--frob'],
+      ['redis-lock', '--test', '--bench'],
+      ['--test'],
+      ['redis-lock', 'redis-counter'],
+      ['new', 'redis'],
+    ]) {
       const u = io(f.root);
       expect(await main(argv, u), argv.join(' ')).toBe(2);
       expect(u.stderr.join('\n'), argv.join(' ')).toContain('usage:');

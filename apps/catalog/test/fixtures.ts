@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { README_SECTIONS } from '../src/readme.ts';
 
-const lockResult = JSON.parse(readFileSync(new URL('../../../packages/redis/lock/bench/results.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const lockResult = JSON.parse(
+  readFileSync(new URL('../../../packages/redis/lock/bench/results.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 export interface Fixture {
   root: string;
@@ -21,12 +23,20 @@ export function workspace(): Fixture {
     writeFileSync(join(root, rel), text);
   };
   write('pnpm-workspace.yaml', 'packages:\n  - packages/*/*\n  - apps/*\n');
-  return { root, write, remove: (rel) => rmSync(join(root, rel), { recursive: true, force: true }), close: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    write,
+    remove: (rel) => rmSync(join(root, rel), { recursive: true, force: true }),
+    close: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 export function readme(title: string, skip: string[] = []): string {
   const sections = README_SECTIONS.filter((s) => !skip.includes(s.id))
-    .map((s) => `## ${s.heading}\n\nText about ${s.heading.toLowerCase()}.${s.id === 'trade-offs' ? '\n\nProduction checklist:\n\n- [ ] monitor it' : ''}${s.id === 'related-pocs' ? '\n\n- [poc-redis-other](../other)' : ''}\n`)
+    .map(
+      (s) =>
+        `## ${s.heading}\n\nText about ${s.heading.toLowerCase()}.${s.id === 'trade-offs' ? '\n\nProduction checklist:\n\n- [ ] monitor it' : ''}${s.id === 'related-pocs' ? '\n\n- [poc-redis-other](../other)' : ''}\n`,
+    )
     .join('\n');
   return `# ${title}\n\n**What you'll build:** a ${title.toLowerCase()} that searches well.\n\n${sections}`;
 }
@@ -74,6 +84,10 @@ export function addPoc(f: Fixture, series: string, name: string, o: PocOptions =
   if (o.tests !== false) f.write(`${dir}/test/${name}.test.ts`, '// a test\n');
   if (o.bench !== false) f.write(`${dir}/bench/${name}.bench.ts`, '// a bench\n');
   if (o.readme !== null) f.write(`${dir}/README.md`, o.readme ?? readme(title));
-  if (o.results !== null) f.write(`${dir}/bench/results.json`, JSON.stringify(o.results ?? { ...lockResult, package: pkgName, headline: `${title}: measured 9.5x` }));
+  if (o.results !== null)
+    f.write(
+      `${dir}/bench/results.json`,
+      JSON.stringify(o.results ?? { ...lockResult, package: pkgName, headline: `${title}: measured 9.5x` }),
+    );
   return dir;
 }

@@ -15,15 +15,35 @@ describe('pnpm poc new', () => {
     const { dir, files } = newPoc(f.root, 'caching', 'write-behind');
     expect(dir).toBe(join(f.root, 'packages/caching/write-behind'));
     expect(files.sort()).toEqual(
-      ['README.md', 'bench/write-behind.bench.ts', 'eslint.config.js', 'package.json', 'src/demo.ts', 'src/index.ts', 'test/write-behind.test.ts', 'tsconfig.json', 'vitest.config.ts'].sort(),
+      [
+        'README.md',
+        'bench/write-behind.bench.ts',
+        'eslint.config.js',
+        'package.json',
+        'src/demo.ts',
+        'src/index.ts',
+        'test/write-behind.test.ts',
+        'tsconfig.json',
+        'vitest.config.ts',
+      ].sort(),
     );
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const lock = JSON.parse(readFileSync(new URL('../../../packages/redis/lock/package.json', import.meta.url), 'utf8'));
+    const lock = JSON.parse(
+      readFileSync(new URL('../../../packages/redis/lock/package.json', import.meta.url), 'utf8'),
+    );
     expect(pkg.name).toBe('poc-caching-write-behind');
     expect(Object.keys(pkg.scripts)).toEqual(Object.keys(lock.scripts));
-    expect(Object.keys(pkg.poc).sort()).toEqual(Object.keys(lock.poc).filter((k) => k !== 'number').sort());
-    for (const [dep, version] of Object.entries(pkg.devDependencies)) if (dep in lock.devDependencies) expect(version, dep).toBe(lock.devDependencies[dep]);
-    for (const file of ['tsconfig.json', 'eslint.config.js', 'vitest.config.ts']) expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(new URL(`../../../packages/redis/lock/${file}`, import.meta.url), 'utf8'));
+    expect(Object.keys(pkg.poc).sort()).toEqual(
+      Object.keys(lock.poc)
+        .filter((k) => k !== 'number')
+        .sort(),
+    );
+    for (const [dep, version] of Object.entries(pkg.devDependencies))
+      if (dep in lock.devDependencies) expect(version, dep).toBe(lock.devDependencies[dep]);
+    for (const file of ['tsconfig.json', 'eslint.config.js', 'vitest.config.ts'])
+      expect(readFileSync(join(dir, file), 'utf8')).toBe(
+        readFileSync(new URL(`../../../packages/redis/lock/${file}`, import.meta.url), 'utf8'),
+      );
 
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     for (const s of README_SECTIONS) expect(readme).toContain(`## ${s.heading}`);
@@ -31,7 +51,9 @@ describe('pnpm poc new', () => {
     const test = readFileSync(join(dir, 'test/write-behind.test.ts'), 'utf8');
     expect(test).toContain('expect.fail(');
     expect(test).not.toMatch(/\.(skip|todo|only)\b/);
-    expect(readFileSync(join(dir, 'bench/write-behind.bench.ts'), 'utf8')).toContain("throw new Error('not implemented");
+    expect(readFileSync(join(dir, 'bench/write-behind.bench.ts'), 'utf8')).toContain(
+      "throw new Error('not implemented",
+    );
 
     const [poc] = validateWorkspace(f.root).pocs;
     expect(poc).toMatchObject({ name: 'poc-caching-write-behind', status: 'in progress' });

@@ -17,7 +17,10 @@ const only = (name: string): PocRecord => {
 const validateCli = (root: string): { status: number; stdout: string } => {
   const script = fileURLToPath(new URL('../src/validate-cli.ts', import.meta.url));
   try {
-    return { status: 0, stdout: execFileSync(process.execPath, ['--import', 'tsx', script, root], { encoding: 'utf8' }) };
+    return {
+      status: 0,
+      stdout: execFileSync(process.execPath, ['--import', 'tsx', script, root], { encoding: 'utf8' }),
+    };
   } catch (e) {
     const err = e as { status: number; stdout: string };
     return { status: err.status, stdout: err.stdout };
@@ -49,7 +52,10 @@ describe('validation', () => {
     addPoc(f, 'redis', 'nopoc', { poc: null });
     addPoc(f, 'redis', 'elsewhere', { meta: { series: 'postgres' } });
     expect(issuesOf(only('poc-redis-wrongtype')).sort()).toEqual(['error poc.number', 'error poc.services']);
-    expect(only('poc-redis-typo').issues[0]).toMatchObject({ field: 'poc', message: expect.stringContaining('sumary') });
+    expect(only('poc-redis-typo').issues[0]).toMatchObject({
+      field: 'poc',
+      message: expect.stringContaining('sumary'),
+    });
     expect(issuesOf(only('poc-redis-nopoc'))).toEqual(['error poc']);
     expect(issuesOf(only('poc-redis-elsewhere'))).toEqual(['error poc.series']);
   });
@@ -57,7 +63,10 @@ describe('validation', () => {
   it('reports missing and misordered README sections', () => {
     f = workspace();
     addPoc(f, 'redis', 'nobreak', { readme: readme('No break', ['break-it']) });
-    const swapped = readme('Swapped').replace('## Measured', '## Tmp').replace('## Break it', '## Measured').replace('## Tmp', '## Break it');
+    const swapped = readme('Swapped')
+      .replace('## Measured', '## Tmp')
+      .replace('## Break it', '## Measured')
+      .replace('## Tmp', '## Break it');
     addPoc(f, 'redis', 'swapped', { readme: swapped });
     addPoc(f, 'redis', 'noreadme', { readme: null });
     expect(issuesOf(only('poc-redis-nobreak'))).toEqual(['error readme.break-it']);
@@ -85,7 +94,11 @@ describe('validation', () => {
   it('exits non-zero and prints package and field for each error', () => {
     f = workspace();
     addPoc(f, 'redis', 'good');
-    addPoc(f, 'redis', 'broken', { meta: { summary: undefined }, readme: readme('Broken', ['measured']), bench: false });
+    addPoc(f, 'redis', 'broken', {
+      meta: { summary: undefined },
+      readme: readme('Broken', ['measured']),
+      bench: false,
+    });
     const { status, stdout } = validateCli(f.root);
     expect(status).toBe(1);
     expect(stdout).toContain('error  poc-redis-broken  poc.summary:');
@@ -99,7 +112,24 @@ describe('validation', () => {
     addPoc(f, 'redis', 'good');
     f.write('apps/tool/package.json', JSON.stringify({ name: '@poc/tool', private: true, type: 'module' }));
     f.write('packages/shared/lib/package.json', JSON.stringify({ name: '@poc/lib', private: true, type: 'module' }));
-    f.write('apps/high-traffic-api/package.json', JSON.stringify({ name: '@poc/high-traffic-api', private: true, type: 'module', scripts: { test: 'vitest run', bench: 'tsx bench/api.bench.ts', demo: 'tsx src/demo.ts' }, poc: { title: 'High-traffic API', series: 'systems', summary: 'A rate limiter, a cache and a lock composed into one API.', services: [], concepts: ['composition'], related: ['poc-redis-good'], claim: 'composes' } }));
+    f.write(
+      'apps/high-traffic-api/package.json',
+      JSON.stringify({
+        name: '@poc/high-traffic-api',
+        private: true,
+        type: 'module',
+        scripts: { test: 'vitest run', bench: 'tsx bench/api.bench.ts', demo: 'tsx src/demo.ts' },
+        poc: {
+          title: 'High-traffic API',
+          series: 'systems',
+          summary: 'A rate limiter, a cache and a lock composed into one API.',
+          services: [],
+          concepts: ['composition'],
+          related: ['poc-redis-good'],
+          claim: 'composes',
+        },
+      }),
+    );
     const names = validateWorkspace(f.root).pocs.map((p) => [p.name, p.series, p.kind]);
     expect(names).toEqual([
       ['poc-redis-good', 'redis', 'poc'],

@@ -4,7 +4,12 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { cacheAside, isCacheServiceError, type CacheAside } from 'poc-redis-kv-cache';
-import { isRateLimitServiceError, slidingWindowCounter, slidingWindowLog, type RateLimiter } from 'poc-redis-rate-limit';
+import {
+  isRateLimitServiceError,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type RateLimiter,
+} from 'poc-redis-rate-limit';
 import { listProducts, loadProduct, updateProduct, type Product, type ProductSummary } from './catalog.ts';
 import { requireArg, requirePositiveInt } from './errors.ts';
 
@@ -42,40 +47,65 @@ class HttpProblem extends Error {
 }
 
 const invalidParam = (name: string, reason: string): HttpProblem =>
-  new HttpProblem({ status: 400, slug: 'invalid-parameter', title: 'Invalid request parameter', detail: `${name} ${reason}`, extra: { invalidParams: [{ name, reason }] } });
+  new HttpProblem({
+    status: 400,
+    slug: 'invalid-parameter',
+    title: 'Invalid request parameter',
+    detail: `${name} ${reason}`,
+    extra: { invalidParams: [{ name, reason }] },
+  });
 
 function sendProblem(req: FastifyRequest, reply: FastifyReply, p: Problem): FastifyReply {
   return reply
     .code(p.status)
     .type('application/problem+json')
-    .send({ type: `/problems/${p.slug}`, title: p.title, status: p.status, detail: p.detail, instance: req.url, ...p.extra });
+    .send({
+      type: `/problems/${p.slug}`,
+      title: p.title,
+      status: p.status,
+      detail: p.detail,
+      instance: req.url,
+      ...p.extra,
+    });
 }
 
 // --- input parsing: each rule names the parameter and says why -----------------------------------
 const MAX_ID = 2_147_483_647;
 function parseId(raw: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > MAX_ID) throw invalidParam('id', `must be an integer from 1 to ${MAX_ID} (got "${raw}")`);
+  if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > MAX_ID)
+    throw invalidParam('id', `must be an integer from 1 to ${MAX_ID} (got "${raw}")`);
   return Number(raw);
 }
 
 function parseListQuery(q: Record<string, unknown>): { category: string; limit: number } {
-  for (const k of Object.keys(q)) if (k !== 'category' && k !== 'limit') throw invalidParam(k, 'is not a known query parameter (use category and limit)');
+  for (const k of Object.keys(q))
+    if (k !== 'category' && k !== 'limit')
+      throw invalidParam(k, 'is not a known query parameter (use category and limit)');
   const { category, limit = '20' } = q;
   if (typeof category !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(category)) {
-    throw invalidParam('category', `is required: 1-32 lowercase letters, digits or dashes (got ${typeof category === 'string' ? `"${category}"` : 'none'})`);
+    throw invalidParam(
+      'category',
+      `is required: 1-32 lowercase letters, digits or dashes (got ${typeof category === 'string' ? `"${category}"` : 'none'})`,
+    );
   }
   if (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 100) {
-    throw invalidParam('limit', `must be an integer from 1 to 100 (got ${typeof limit === 'string' ? `"${limit}"` : 'several values'})`);
+    throw invalidParam(
+      'limit',
+      `must be an integer from 1 to 100 (got ${typeof limit === 'string' ? `"${limit}"` : 'several values'})`,
+    );
   }
   return { category, limit: Number(limit) };
 }
 
 function parseChange(body: unknown): { priceCents?: number; stock?: number } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParam('body', 'must be a JSON object { priceCents?, stock? }');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidParam('body', 'must be a JSON object { priceCents?, stock? }');
   const change: { priceCents?: number; stock?: number } = {};
   for (const [k, v] of Object.entries(body)) {
-    if (k !== 'priceCents' && k !== 'stock') throw invalidParam(k, 'is not a field that can be updated (use priceCents and stock)');
-    if (!Number.isSafeInteger(v) || (v as number) < 0 || (v as number) > MAX_ID) throw invalidParam(k, `must be an integer from 0 to ${MAX_ID} (got ${JSON.stringify(v)})`);
+    if (k !== 'priceCents' && k !== 'stock')
+      throw invalidParam(k, 'is not a field that can be updated (use priceCents and stock)');
+    if (!Number.isSafeInteger(v) || (v as number) < 0 || (v as number) > MAX_ID)
+      throw invalidParam(k, `must be an integer from 0 to ${MAX_ID} (got ${JSON.stringify(v)})`);
     change[k] = v as number;
   }
   if (Object.keys(change).length === 0) throw invalidParam('body', 'must set priceCents, stock or both');
@@ -97,17 +127,52 @@ export function clientKey(req: FastifyRequest): string {
 }
 
 function checkOptions(o: AppOptions): void {
-  requireArg(typeof o === 'object' && o !== null, 'options', 'must be an object { pool, redis, rateLimit, cache, instanceId }', o);
-  requireArg(typeof o.pool === 'object' && o.pool !== null && typeof o.pool.query === 'function', 'pool', 'must be a pg.Pool', o.pool);
-  requireArg(typeof o.redis === 'object' && o.redis !== null && typeof o.redis.evalsha === 'function', 'redis', 'must be an ioredis client', o.redis);
-  requireArg(typeof o.rateLimit === 'object' && o.rateLimit !== null, 'rateLimit', 'must be an object { limit, windowMs }', o.rateLimit);
+  requireArg(
+    typeof o === 'object' && o !== null,
+    'options',
+    'must be an object { pool, redis, rateLimit, cache, instanceId }',
+    o,
+  );
+  requireArg(
+    typeof o.pool === 'object' && o.pool !== null && typeof o.pool.query === 'function',
+    'pool',
+    'must be a pg.Pool',
+    o.pool,
+  );
+  requireArg(
+    typeof o.redis === 'object' && o.redis !== null && typeof o.redis.evalsha === 'function',
+    'redis',
+    'must be an ioredis client',
+    o.redis,
+  );
+  requireArg(
+    typeof o.rateLimit === 'object' && o.rateLimit !== null,
+    'rateLimit',
+    'must be an object { limit, windowMs }',
+    o.rateLimit,
+  );
   requirePositiveInt('rateLimit.limit', o.rateLimit.limit);
   requirePositiveInt('rateLimit.windowMs', o.rateLimit.windowMs);
   const algorithm = o.rateLimit.algorithm ?? 'sliding-counter';
-  requireArg(['sliding-counter', 'sliding-log', 'per-instance'].includes(algorithm), 'rateLimit.algorithm', 'must be "sliding-counter", "sliding-log" or "per-instance"', algorithm);
-  requireArg(o.cache === false || (typeof o.cache === 'object' && o.cache !== null), 'cache', 'must be false or an object { ttlMs }', o.cache);
+  requireArg(
+    ['sliding-counter', 'sliding-log', 'per-instance'].includes(algorithm),
+    'rateLimit.algorithm',
+    'must be "sliding-counter", "sliding-log" or "per-instance"',
+    algorithm,
+  );
+  requireArg(
+    o.cache === false || (typeof o.cache === 'object' && o.cache !== null),
+    'cache',
+    'must be false or an object { ttlMs }',
+    o.cache,
+  );
   if (o.cache) requirePositiveInt('cache.ttlMs', o.cache.ttlMs);
-  requireArg(typeof o.instanceId === 'string' && /^[\w.-]{1,64}$/.test(o.instanceId), 'instanceId', 'must be 1-64 letters, digits, ".", "_" or "-"', o.instanceId);
+  requireArg(
+    typeof o.instanceId === 'string' && /^[\w.-]{1,64}$/.test(o.instanceId),
+    'instanceId',
+    'must be 1-64 letters, digits, ".", "_" or "-"',
+    o.instanceId,
+  );
 }
 
 /** The naive limiter: a fixed window counted in this process only. Correct for one instance, wrong for N. */
@@ -121,7 +186,13 @@ function perInstanceLimiter(limit: number, windowMs: number): Pick<RateLimiter, 
       const allowed = w.count < limit;
       if (allowed) w.count++;
       const resetMs = w.start + windowMs - now;
-      return Promise.resolve({ allowed, limit, remaining: limit - w.count, retryAfterMs: allowed ? 0 : resetMs, resetMs });
+      return Promise.resolve({
+        allowed,
+        limit,
+        remaining: limit - w.count,
+        retryAfterMs: allowed ? 0 : resetMs,
+        resetMs,
+      });
     },
   };
 }
@@ -132,7 +203,12 @@ type CacheOutcome = 'hit' | 'miss' | 'fallback' | 'off';
 export function createApp(options: AppOptions): FastifyInstance {
   checkOptions(options);
   const { pool, redis, instanceId } = options;
-  const limiterOptions = { redis, limit: options.rateLimit.limit, windowMs: options.rateLimit.windowMs, prefix: 'api:rl' };
+  const limiterOptions = {
+    redis,
+    limit: options.rateLimit.limit,
+    windowMs: options.rateLimit.windowMs,
+    prefix: 'api:rl',
+  };
   const { algorithm } = options.rateLimit;
   const limiter: Pick<RateLimiter, 'consume'> =
     algorithm === 'per-instance'
@@ -140,8 +216,12 @@ export function createApp(options: AppOptions): FastifyInstance {
       : algorithm === 'sliding-log'
         ? slidingWindowLog(limiterOptions)
         : slidingWindowCounter(limiterOptions);
-  const products: CacheAside<Product | null> | undefined = options.cache ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:product:' }) : undefined;
-  const lists: CacheAside<ProductSummary[]> | undefined = options.cache ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:list:' }) : undefined;
+  const products: CacheAside<Product | null> | undefined = options.cache
+    ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:product:' })
+    : undefined;
+  const lists: CacheAside<ProductSummary[]> | undefined = options.cache
+    ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:list:' })
+    : undefined;
   // A category page holds many products; rather than find every cached page a PUT touches, a PUT bumps
   // the category's generation and pages are cached under it (the old ones age out with their TTL).
   const generationKey = (category: string): string => `api:list-generation:${category}`;
@@ -169,7 +249,12 @@ export function createApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  async function cached<T>(cache: CacheAside<T> | undefined, key: string, load: () => Promise<T>, reply: FastifyReply): Promise<T> {
+  async function cached<T>(
+    cache: CacheAside<T> | undefined,
+    key: string,
+    load: () => Promise<T>,
+    reply: FastifyReply,
+  ): Promise<T> {
     let outcome: CacheOutcome = 'off';
     let value: T;
     if (cache) ({ value, outcome } = await cache.read(key, load));
@@ -183,14 +268,25 @@ export function createApp(options: AppOptions): FastifyInstance {
   app.get<{ Params: { id: string } }>('/products/:id', async (req, reply) => {
     const id = parseId(req.params.id);
     const product = await cached(products, String(id), () => loadProduct(pool, id), reply);
-    if (!product) throw new HttpProblem({ status: 404, slug: 'not-found', title: 'Product not found', detail: `there is no product with id ${id}` });
+    if (!product)
+      throw new HttpProblem({
+        status: 404,
+        slug: 'not-found',
+        title: 'Product not found',
+        detail: `there is no product with id ${id}`,
+      });
     return product;
   });
 
   app.get('/products', async (req, reply) => {
     const { category, limit } = parseListQuery(req.query as Record<string, unknown>);
     const generation = lists ? ((await redis.get(generationKey(category))) ?? '0') : '0';
-    const items = await cached(lists, `${category}:g${generation}:l${limit}`, () => listProducts(pool, category, limit), reply);
+    const items = await cached(
+      lists,
+      `${category}:g${generation}:l${limit}`,
+      () => listProducts(pool, category, limit),
+      reply,
+    );
     return { category, limit, items };
   });
 
@@ -198,7 +294,13 @@ export function createApp(options: AppOptions): FastifyInstance {
     const id = parseId(req.params.id);
     const change = parseChange(req.body);
     const updated = await updateProduct(pool, id, change);
-    if (!updated) throw new HttpProblem({ status: 404, slug: 'not-found', title: 'Product not found', detail: `there is no product with id ${id}` });
+    if (!updated)
+      throw new HttpProblem({
+        status: 404,
+        slug: 'not-found',
+        title: 'Product not found',
+        detail: `there is no product with id ${id}`,
+      });
     // After the commit: drop the product's entry and move the category's pages to a new generation.
     if (products) await products.invalidate(String(id));
     if (lists) await redis.incr(generationKey(updated.category));
@@ -208,13 +310,23 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(req, reply, { status: 404, slug: 'not-found', title: 'Not found', detail: `no route for ${req.method} ${req.url.split('?')[0]}` }),
+    sendProblem(req, reply, {
+      status: 404,
+      slug: 'not-found',
+      title: 'Not found',
+      detail: `no route for ${req.method} ${req.url.split('?')[0]}`,
+    }),
   );
 
   app.setErrorHandler((error: FastifyError | HttpProblem, req, reply) => {
     if (error instanceof HttpProblem) return sendProblem(req, reply, error.problem);
     if (isRateLimitServiceError(error) || isCacheServiceError(error)) {
-      return sendProblem(req, reply, { status: 503, slug: 'dependency-unavailable', title: 'Redis unavailable', detail: error.message });
+      return sendProblem(req, reply, {
+        status: 503,
+        slug: 'dependency-unavailable',
+        title: 'Redis unavailable',
+        detail: error.message,
+      });
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
@@ -222,7 +334,12 @@ export function createApp(options: AppOptions): FastifyInstance {
       return sendProblem(req, reply, { status, slug: 'bad-request', title: 'Bad request', detail: error.message });
     }
     req.log.error(error);
-    return sendProblem(req, reply, { status: 500, slug: 'internal', title: 'Internal error', detail: `the request failed: ${error.message}` });
+    return sendProblem(req, reply, {
+      status: 500,
+      slug: 'internal',
+      title: 'Internal error',
+      detail: `the request failed: ${error.message}`,
+    });
   });
 
   return app;

@@ -5,7 +5,20 @@ import { requireArg, requirePositiveInt } from './errors.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-export const CATEGORIES = ['books', 'games', 'garden', 'kitchen', 'music', 'office', 'outdoor', 'pets', 'sports', 'tools', 'toys', 'travel'] as const;
+export const CATEGORIES = [
+  'books',
+  'games',
+  'garden',
+  'kitchen',
+  'music',
+  'office',
+  'outdoor',
+  'pets',
+  'sports',
+  'tools',
+  'toys',
+  'travel',
+] as const;
 
 export interface Product {
   id: number;
@@ -63,7 +76,12 @@ const SCHEMA = `
 export async function seedCatalog(pool: pg.Pool, options: SeedOptions = {}): Promise<number> {
   const { products = 3_000, reviewsPerProduct = 30 } = options;
   requirePositiveInt('products', products);
-  requireArg(Number.isSafeInteger(reviewsPerProduct) && reviewsPerProduct >= 0, 'reviewsPerProduct', 'must be an integer >= 0', reviewsPerProduct);
+  requireArg(
+    Number.isSafeInteger(reviewsPerProduct) && reviewsPerProduct >= 0,
+    'reviewsPerProduct',
+    'must be an integer >= 0',
+    reviewsPerProduct,
+  );
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -101,8 +119,21 @@ export async function seedCatalog(pool: pg.Pool, options: SeedOptions = {}): Pro
 /** One product with its review statistics and its price rank in the category; null if there is none. */
 export async function loadProduct(db: Queryable, id: number): Promise<Product | null> {
   const { rows } = await db.query<{
-    id: number; sku: string; name: string; category: string; price_cents: number; stock: number; updated_at: Date;
-    review_count: number; average: number | null; h1: number; h2: number; h3: number; h4: number; h5: number; price_rank: number;
+    id: number;
+    sku: string;
+    name: string;
+    category: string;
+    price_cents: number;
+    stock: number;
+    updated_at: Date;
+    review_count: number;
+    average: number | null;
+    h1: number;
+    h2: number;
+    h3: number;
+    h4: number;
+    h5: number;
+    price_rank: number;
   }>(
     `SELECT p.id, p.sku, p.name, p.category, p.price_cents, p.stock, p.updated_at,
             count(r.id)::int AS review_count, round(avg(r.rating), 2)::float8 AS average,
@@ -125,14 +156,25 @@ export async function loadProduct(db: Queryable, id: number): Promise<Product | 
     priceCents: r.price_cents,
     stock: r.stock,
     updatedAt: r.updated_at.toISOString(),
-    reviews: { count: r.review_count, average: r.average, histogram: { '1': r.h1, '2': r.h2, '3': r.h3, '4': r.h4, '5': r.h5 } },
+    reviews: {
+      count: r.review_count,
+      average: r.average,
+      histogram: { '1': r.h1, '2': r.h2, '3': r.h3, '4': r.h4, '5': r.h5 },
+    },
     priceRankInCategory: r.price_rank,
   };
 }
 
 /** The best-rated products of a category (aggregates every review of the category). */
 export async function listProducts(db: Queryable, category: string, limit: number): Promise<ProductSummary[]> {
-  const { rows } = await db.query<{ id: number; name: string; price_cents: number; stock: number; review_count: number; average: number | null }>(
+  const { rows } = await db.query<{
+    id: number;
+    name: string;
+    price_cents: number;
+    stock: number;
+    review_count: number;
+    average: number | null;
+  }>(
     `SELECT p.id, p.name, p.price_cents, p.stock, count(r.id)::int AS review_count, round(avg(r.rating), 2)::float8 AS average
      FROM products p LEFT JOIN reviews r ON r.product_id = p.id
      WHERE p.category = $1
@@ -141,11 +183,22 @@ export async function listProducts(db: Queryable, category: string, limit: numbe
      LIMIT $2`,
     [category, limit],
   );
-  return rows.map((r) => ({ id: r.id, name: r.name, priceCents: r.price_cents, stock: r.stock, reviewCount: r.review_count, averageRating: r.average }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    priceCents: r.price_cents,
+    stock: r.stock,
+    reviewCount: r.review_count,
+    averageRating: r.average,
+  }));
 }
 
 /** Sets price and/or stock; resolves with the product's category, or null if there is no such product. */
-export async function updateProduct(db: Queryable, id: number, change: { priceCents?: number; stock?: number }): Promise<{ category: string } | null> {
+export async function updateProduct(
+  db: Queryable,
+  id: number,
+  change: { priceCents?: number; stock?: number },
+): Promise<{ category: string } | null> {
   const { rows } = await db.query<{ category: string }>(
     `UPDATE products SET price_cents = coalesce($2, price_cents), stock = coalesce($3, stock), updated_at = now()
      WHERE id = $1 RETURNING category`,

@@ -8,24 +8,45 @@ const LIMIT = 5;
 const [redis, postgres] = await Promise.all([serverFor('redis'), serverFor('postgres')]);
 say(`High-traffic API demo (Redis ${redis.version}, PostgreSQL ${postgres.version}, ${redis.provider})`);
 const t0 = performance.now();
-const system = await startSystem({ instances: 3, rateLimit: LIMIT, rateWindowMs: 10_000, name: 'demo', log: (l) => say(`  ${l}`) });
+const system = await startSystem({
+  instances: 3,
+  rateLimit: LIMIT,
+  rateWindowMs: 10_000,
+  name: 'demo',
+  log: (l) => say(`  ${l}`),
+});
 say(`system up in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${system.url}`);
 
-async function call(path: string, client: string, init: RequestInit = {}): Promise<{ r: Response; body: Record<string, unknown>; ms: number }> {
+async function call(
+  path: string,
+  client: string,
+  init: RequestInit = {},
+): Promise<{ r: Response; body: Record<string, unknown>; ms: number }> {
   const start = performance.now();
-  const r = await fetch(system.url + path, { ...init, headers: { 'x-client-id': client, 'content-type': 'application/json', ...init.headers } });
+  const r = await fetch(system.url + path, {
+    ...init,
+    headers: { 'x-client-id': client, 'content-type': 'application/json', ...init.headers },
+  });
   const body = (await r.json()) as Record<string, unknown>;
   return { r, body, ms: performance.now() - start };
 }
 const h = (r: Response, name: string): string => r.headers.get(name) ?? '-';
 const line = (label: string, x: { r: Response; ms: number }, extra = ''): void =>
-  say(`  ${label.padEnd(26)} ${x.r.status}  X-Instance ${h(x.r, 'x-instance')}  X-Cache ${h(x.r, 'x-cache').padEnd(11)} ${x.ms.toFixed(1).padStart(5)} ms${extra}`);
+  say(
+    `  ${label.padEnd(26)} ${x.r.status}  X-Instance ${h(x.r, 'x-instance')}  X-Cache ${h(x.r, 'x-cache').padEnd(11)} ${x.ms.toFixed(1).padStart(5)} ms${extra}`,
+  );
 
 try {
   say('\n1. Cache-aside: the first read runs the aggregate query, the next ones come from Redis');
   for (let i = 1; i <= 3; i++) {
     const x = await call('/products/42', 'alice');
-    line(`GET /products/42 #${i}`, x, i === 1 ? `  (${(x.body.reviews as { count: number }).count} reviews, avg ${(x.body.reviews as { average: number }).average})` : '');
+    line(
+      `GET /products/42 #${i}`,
+      x,
+      i === 1
+        ? `  (${(x.body.reviews as { count: number }).count} reviews, avg ${(x.body.reviews as { average: number }).average})`
+        : '',
+    );
   }
   const page1 = await call('/products?category=books&limit=10', 'alice');
   line('GET /products?category=books', page1);
@@ -46,7 +67,9 @@ try {
   for (let i = 1; i <= LIMIT + 2; i++) {
     const x = await call('/products/7', 'carol');
     const rl = `RateLimit-Remaining ${h(x.r, 'ratelimit-remaining')}`;
-    say(`  #${i} ${x.r.status} via ${h(x.r, 'x-instance')}  ${rl}${x.r.status === 429 ? `  Retry-After ${h(x.r, 'retry-after')} s` : ''}`);
+    say(
+      `  #${i} ${x.r.status} via ${h(x.r, 'x-instance')}  ${rl}${x.r.status === 429 ? `  Retry-After ${h(x.r, 'retry-after')} s` : ''}`,
+    );
     if (x.r.status === 429 && i === LIMIT + 2) say(`  problem+json: ${JSON.stringify(x.body)}`);
   }
 
@@ -65,7 +88,9 @@ try {
     if (x.r.status !== 200) failed++;
     served.set(h(x.r, 'x-instance'), (served.get(h(x.r, 'x-instance')) ?? 0) + 1);
   }
-  say(`  12 requests after the kill: ${failed} failed; served by ${[...served].map(([k, v]) => `${k} x${v}`).join(', ')}`);
+  say(
+    `  12 requests after the kill: ${failed} failed; served by ${[...served].map(([k, v]) => `${k} x${v}`).join(', ')}`,
+  );
 } finally {
   say('\nstopping ...');
   await system.stop();

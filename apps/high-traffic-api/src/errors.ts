@@ -21,7 +21,14 @@ export const isApiError = (e: unknown): e is ApiError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
 export const isApiArgumentError = (e: unknown): e is ApiArgumentError => isApiError(e) && e.code === 'argument';
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : typeof v === 'function' ? 'a function' : typeof v === 'object' && v !== null ? 'an object' : String(v));
+const show = (v: unknown): string =>
+  typeof v === 'string'
+    ? `"${v}"`
+    : typeof v === 'function'
+      ? 'a function'
+      : typeof v === 'object' && v !== null
+        ? 'an object'
+        : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new ApiArgumentError(`${name} ${rule} (got ${show(value)})`);

@@ -12,7 +12,8 @@ const env = (name: string, fallback?: string): string => {
 };
 const int = (name: string, fallback: string): number => {
   const v = Number(env(name, fallback));
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${name} must be a non-negative integer (got "${env(name, fallback)}")`);
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new Error(`${name} must be a non-negative integer (got "${env(name, fallback)}")`);
   return v;
 };
 
@@ -37,7 +38,11 @@ const app = createApp({
   pool,
   redis,
   instanceId,
-  rateLimit: { limit: int('RATE_LIMIT', '100'), windowMs: int('RATE_WINDOW_MS', '60000'), algorithm: env('RATE_ALGORITHM', 'sliding-counter') as 'sliding-counter' },
+  rateLimit: {
+    limit: int('RATE_LIMIT', '100'),
+    windowMs: int('RATE_WINDOW_MS', '60000'),
+    algorithm: env('RATE_ALGORITHM', 'sliding-counter') as 'sliding-counter',
+  },
   cache: env('CACHE', 'on') === 'off' ? false : { ttlMs: int('CACHE_TTL_MS', '30000') },
 });
 await app.listen({ host: '127.0.0.1', port: int('PORT', '0') });

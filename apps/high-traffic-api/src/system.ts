@@ -49,7 +49,18 @@ export interface System {
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
-  const { instances: count = 3, rateLimit = 100, rateWindowMs = 60_000, rateAlgorithm = 'sliding-counter', cache = true, cacheTtlMs = 30_000, products = 3_000, balance = 'round_robin', log = () => {}, name = 'hta' } = options;
+  const {
+    instances: count = 3,
+    rateLimit = 100,
+    rateWindowMs = 60_000,
+    rateAlgorithm = 'sliding-counter',
+    cache = true,
+    cacheTtlMs = 30_000,
+    products = 3_000,
+    balance = 'round_robin',
+    log = () => {},
+    name = 'hta',
+  } = options;
   const [ns, db] = await Promise.all([redisNamespace({ name }), postgresDatabase({ name })]);
   log(`redis keys under "${ns.prefix}", PostgreSQL database "${db.name}"`);
   const instances: Instance[] = [];
@@ -110,7 +121,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const external = Boolean(process.env.POC_REDIS_URL && process.env.POC_POSTGRES_URL); // read before serverFor sets them
   const [redis, postgres] = await Promise.all([serverFor('redis'), serverFor('postgres')]);
   say(`Redis ${redis.version} and PostgreSQL ${postgres.version} (${redis.provider})`);
-  const system = await startSystem({ instances: Number(process.env.INSTANCES ?? 3), rateLimit: Number(process.env.RATE_LIMIT ?? 100), cache: process.env.CACHE !== 'off', log: say, name: 'start' });
+  const system = await startSystem({
+    instances: Number(process.env.INSTANCES ?? 3),
+    rateLimit: Number(process.env.RATE_LIMIT ?? 100),
+    cache: process.env.CACHE !== 'off',
+    log: say,
+    name: 'start',
+  });
   say(`\nready: ${system.url}   try: curl -i ${system.url}/products/42   (Ctrl-C stops everything)`);
   // Servers the harness started itself (no POC_*_URL given) are stopped by its own signal hook, with
   // their data; servers you pointed it at stay up, so the database and the keys are removed here.

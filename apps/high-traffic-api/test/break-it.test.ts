@@ -5,7 +5,13 @@ import { startSystem, type System } from '../src/system.ts';
 const LIMIT = 30;
 let system: System;
 beforeAll(async () => {
-  system = await startSystem({ instances: 3, rateLimit: LIMIT, rateAlgorithm: 'per-instance', products: 100, name: 'hta_naive' });
+  system = await startSystem({
+    instances: 3,
+    rateLimit: LIMIT,
+    rateAlgorithm: 'per-instance',
+    products: 100,
+    name: 'hta_naive',
+  });
 }, 90_000);
 afterAll(async () => {
   await system?.stop();

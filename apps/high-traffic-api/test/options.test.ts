@@ -18,15 +18,33 @@ afterAll(async () => {
   await Promise.allSettled([ns?.close(), db?.close()]);
 });
 
-const valid = (): AppOptions => ({ pool, redis, rateLimit: { limit: 10, windowMs: 1_000 }, cache: { ttlMs: 1_000 }, instanceId: 'api-1' });
+const valid = (): AppOptions => ({
+  pool,
+  redis,
+  rateLimit: { limit: 10, windowMs: 1_000 },
+  cache: { ttlMs: 1_000 },
+  instanceId: 'api-1',
+});
 
 describe('createApp options', () => {
   const bad: Array<[string, (o: AppOptions) => unknown, RegExp]> = [
     ['pool', (o) => ({ ...o, pool: {} }), /^pool must be a pg.Pool \(got an object\)$/],
     ['redis', (o) => ({ ...o, redis: null }), /^redis must be an ioredis client \(got null\)$/],
-    ['rateLimit.limit', (o) => ({ ...o, rateLimit: { limit: 0, windowMs: 1_000 } }), /^rateLimit.limit must be a positive integer \(got 0\)$/],
-    ['rateLimit.windowMs', (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 1.5 } }), /^rateLimit.windowMs must be a positive integer \(got 1.5\)$/],
-    ['rateLimit.algorithm', (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 10, algorithm: 'fixed-window' } }), /^rateLimit.algorithm must be "sliding-counter", "sliding-log" or "per-instance" \(got "fixed-window"\)$/],
+    [
+      'rateLimit.limit',
+      (o) => ({ ...o, rateLimit: { limit: 0, windowMs: 1_000 } }),
+      /^rateLimit.limit must be a positive integer \(got 0\)$/,
+    ],
+    [
+      'rateLimit.windowMs',
+      (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 1.5 } }),
+      /^rateLimit.windowMs must be a positive integer \(got 1.5\)$/,
+    ],
+    [
+      'rateLimit.algorithm',
+      (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 10, algorithm: 'fixed-window' } }),
+      /^rateLimit.algorithm must be "sliding-counter", "sliding-log" or "per-instance" \(got "fixed-window"\)$/,
+    ],
     ['cache', (o) => ({ ...o, cache: true }), /^cache must be false or an object \{ ttlMs \} \(got true\)$/],
     ['cache.ttlMs', (o) => ({ ...o, cache: { ttlMs: -5 } }), /^cache.ttlMs must be a positive integer \(got -5\)$/],
     ['instanceId', (o) => ({ ...o, instanceId: 'a b' }), /^instanceId must be 1-64 letters/],
@@ -60,9 +78,13 @@ describe('createApp options', () => {
     const fresh = await postgresDatabase({ name: 'hta_seed' });
     onTestFinished(() => fresh.close());
     const freshPool = fresh.pool({ max: 3 });
-    const seeded = await Promise.all([1, 2, 3].map(() => seedCatalog(freshPool, { products: 50, reviewsPerProduct: 2 })));
+    const seeded = await Promise.all(
+      [1, 2, 3].map(() => seedCatalog(freshPool, { products: 50, reviewsPerProduct: 2 })),
+    );
     expect(seeded.sort((a, b) => a - b)).toEqual([0, 0, 50]);
-    const { rows } = await freshPool.query<{ p: number; r: number }>('SELECT (SELECT count(*)::int FROM products) AS p, (SELECT count(*)::int FROM reviews) AS r');
+    const { rows } = await freshPool.query<{ p: number; r: number }>(
+      'SELECT (SELECT count(*)::int FROM products) AS p, (SELECT count(*)::int FROM reviews) AS r',
+    );
     expect(rows[0]).toEqual({ p: 50, r: 100 });
     await expect(seedCatalog(pool, { products: 0 })).rejects.toThrow(/^products must be a positive integer \(got 0\)$/);
   });

@@ -13,7 +13,8 @@ afterAll(async () => {
   await system?.stop();
 }, 30_000);
 
-const get = async (path: string, client: string): Promise<Response> => fetch(system.url + path, { headers: { 'x-client-id': client } });
+const get = async (path: string, client: string): Promise<Response> =>
+  fetch(system.url + path, { headers: { 'x-client-id': client } });
 const json = async (r: Response): Promise<Record<string, unknown>> => (await r.json()) as Record<string, unknown>;
 
 describe('rate limit shared through one Redis', () => {
@@ -30,7 +31,12 @@ describe('rate limit shared through one Redis', () => {
     expect(Number(denied.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(denied.headers.get('ratelimit-limit')).toBe(String(LIMIT));
     expect(denied.headers.get('ratelimit-remaining')).toBe('0');
-    expect(await json(denied)).toMatchObject({ type: '/problems/rate-limited', title: 'Too many requests', status: 429, instance: '/products/1' });
+    expect(await json(denied)).toMatchObject({
+      type: '/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      instance: '/products/1',
+    });
     await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()));
   });
 
@@ -85,28 +91,88 @@ describe('cache-aside with invalidation on write', () => {
     await put.body?.cancel();
     const fresh = await page();
     expect(fresh.headers.get('x-cache')).toBe('miss');
-    expect(((await json(fresh)).items as Array<{ id: number; priceCents: number }>)[0]).toMatchObject({ id: top.id, priceCents: top.priceCents + 1 });
+    expect(((await json(fresh)).items as Array<{ id: number; priceCents: number }>)[0]).toMatchObject({
+      id: top.id,
+      priceCents: top.priceCents + 1,
+    });
   });
 });
 
 describe('bad input gets a 4xx problem+json naming the parameter', () => {
   const cases: Array<[string, RequestInit | undefined, number, string, RegExp]> = [
     ['/products/999999', undefined, 404, '/problems/not-found', /no product with id 999999/],
-    ['/products/abc', undefined, 400, '/problems/invalid-parameter', /^id must be an integer from 1 to 2147483647 \(got "abc"\)$/],
+    [
+      '/products/abc',
+      undefined,
+      400,
+      '/problems/invalid-parameter',
+      /^id must be an integer from 1 to 2147483647 \(got "abc"\)$/,
+    ],
     ['/products/0', undefined, 400, '/problems/invalid-parameter', /^id must be an integer/],
     ['/products?limit=5', undefined, 400, '/problems/invalid-parameter', /^category is required/],
-    ['/products?category=Books', undefined, 400, '/problems/invalid-parameter', /^category is required: 1-32 lowercase .* \(got "Books"\)$/],
-    ['/products?category=books&limit=500', undefined, 400, '/problems/invalid-parameter', /^limit must be an integer from 1 to 100 \(got "500"\)$/],
-    ['/products?category=books&sort=price', undefined, 400, '/problems/invalid-parameter', /^sort is not a known query parameter/],
-    ['/products/5', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"priceCents":-1}' }, 400, '/problems/invalid-parameter', /^priceCents must be an integer from 0/],
-    ['/products/5', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' }, 400, '/problems/invalid-parameter', /^name is not a field that can be updated/],
-    ['/products/5', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }, 400, '/problems/invalid-parameter', /^body must set priceCents, stock or both$/],
-    ['/products/5', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{oops' }, 400, '/problems/bad-request', /JSON/],
-    ['/products/999999', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"stock":1}' }, 404, '/problems/not-found', /no product with id 999999/],
+    [
+      '/products?category=Books',
+      undefined,
+      400,
+      '/problems/invalid-parameter',
+      /^category is required: 1-32 lowercase .* \(got "Books"\)$/,
+    ],
+    [
+      '/products?category=books&limit=500',
+      undefined,
+      400,
+      '/problems/invalid-parameter',
+      /^limit must be an integer from 1 to 100 \(got "500"\)$/,
+    ],
+    [
+      '/products?category=books&sort=price',
+      undefined,
+      400,
+      '/problems/invalid-parameter',
+      /^sort is not a known query parameter/,
+    ],
+    [
+      '/products/5',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"priceCents":-1}' },
+      400,
+      '/problems/invalid-parameter',
+      /^priceCents must be an integer from 0/,
+    ],
+    [
+      '/products/5',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' },
+      400,
+      '/problems/invalid-parameter',
+      /^name is not a field that can be updated/,
+    ],
+    [
+      '/products/5',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' },
+      400,
+      '/problems/invalid-parameter',
+      /^body must set priceCents, stock or both$/,
+    ],
+    [
+      '/products/5',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{oops' },
+      400,
+      '/problems/bad-request',
+      /JSON/,
+    ],
+    [
+      '/products/999999',
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"stock":1}' },
+      404,
+      '/problems/not-found',
+      /no product with id 999999/,
+    ],
     ['/nowhere', undefined, 404, '/problems/not-found', /^no route for GET \/nowhere$/],
   ];
   it.each(cases)('%s %o -> %i %s', async (path, init, status, type, detail) => {
-    const r = await fetch(system.url + path, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-client-id': 'bad-input' } });
+    const r = await fetch(system.url + path, {
+      ...init,
+      headers: { ...(init?.headers as Record<string, string>), 'x-client-id': 'bad-input' },
+    });
     expect(r.status).toBe(status);
     expect(r.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     const body = await json(r);

@@ -20,7 +20,10 @@ import { uniqueName } from '../src/testing/index.ts';
 const SAMPLES = 10;
 /** Fewer samples for the JVM and Erlang servers, which take seconds to start. */
 const samplesFor = (service: string): number => (service === 'kafka' || service === 'rabbitmq' ? 3 : SAMPLES);
-const report = benchReport({ parameters: { samples: SAMPLES, 'samples (kafka, rabbitmq)': 3 }, services: Object.keys(SERVICES) });
+const report = benchReport({
+  parameters: { samples: SAMPLES, 'samples (kafka, rabbitmq)': 3 },
+  services: Object.keys(SERVICES),
+});
 
 /** Resident memory of a process group (a server and its children), in MiB, from /proc. */
 function groupRssMiB(pgid: number): number {
@@ -60,14 +63,24 @@ for (const provider of providers) {
         return ms;
       },
     });
-    if (rss.length > 0) report.add({ id: `rss-${provider}-${service}`, title: `${service}: resident memory when ready (${provider})`, value: Math.max(...rss), unit: 'MiB' });
+    if (rss.length > 0)
+      report.add({
+        id: `rss-${provider}-${service}`,
+        title: `${service}: resident memory when ready (${provider})`,
+        value: Math.max(...rss),
+        unit: 'MiB',
+      });
     medians[m.id] = m.summary.median;
     report.add(m);
   }
   process.env.POC_PROVIDER = saved;
 }
 if (!providers.includes('docker')) {
-  report.add({ id: 'docker', title: 'Docker provider', value: 'not measured: no Docker engine answers on this machine' });
+  report.add({
+    id: 'docker',
+    title: 'Docker provider',
+    value: 'not measured: no Docker engine answers on this machine',
+  });
 }
 
 // 2. Isolation cost per suite, on the shared servers.

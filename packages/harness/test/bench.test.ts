@@ -2,7 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchReport, benchResultSchema, compareLoad, compareThroughput, latencySummary, measure, readResult, renderMarkdown, summarize } from '../src/bench/index.ts';
+import {
+  benchReport,
+  benchResultSchema,
+  compareLoad,
+  compareThroughput,
+  latencySummary,
+  measure,
+  readResult,
+  renderMarkdown,
+  summarize,
+} from '../src/bench/index.ts';
 import { HarnessArgumentError } from '../src/errors.ts';
 
 const quiet = (): void => {};
@@ -48,10 +58,12 @@ describe('compareThroughput', () => {
   });
 
   it('rejects a baseline that is not a variant, and zero rounds', async () => {
-    await expect(compareThroughput({ id: 'x', title: 'x', variants: { a: () => {} }, baseline: 'b', progress: quiet })).rejects.toThrow(
-      /baseline must be one of the variants \(a\), got "b"/,
-    );
-    await expect(compareThroughput({ id: 'x', title: 'x', variants: { a: () => {} }, rounds: 0, progress: quiet })).rejects.toThrow(HarnessArgumentError);
+    await expect(
+      compareThroughput({ id: 'x', title: 'x', variants: { a: () => {} }, baseline: 'b', progress: quiet }),
+    ).rejects.toThrow(/baseline must be one of the variants \(a\), got "b"/);
+    await expect(
+      compareThroughput({ id: 'x', title: 'x', variants: { a: () => {} }, rounds: 0, progress: quiet }),
+    ).rejects.toThrow(HarnessArgumentError);
   });
 });
 
@@ -115,7 +127,9 @@ describe('benchReport', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'poc-example' }));
     const report = benchReport({ parameters: { ops: 10 }, packageDir: dir });
-    report.add(await measure({ id: 'm', title: 'a measurement', samples: 3, warmup: 0, run: () => 1.25, progress: quiet }));
+    report.add(
+      await measure({ id: 'm', title: 'a measurement', samples: 3, warmup: 0, run: () => 1.25, progress: quiet }),
+    );
     report.add({ id: 'f', title: 'lost updates', value: 0, unit: 'updates' });
     const written = await report.finish('It works.');
     const onDisk = JSON.parse(readFileSync(join(dir, 'bench', 'results.json'), 'utf8'));
@@ -130,6 +144,8 @@ describe('benchReport', () => {
   it('refuses an empty headline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'poc-example' }));
-    await expect(benchReport({ parameters: {}, packageDir: dir }).finish(' ')).rejects.toThrow(/headline must be a non-empty sentence/);
+    await expect(benchReport({ parameters: {}, packageDir: dir }).finish(' ')).rejects.toThrow(
+      /headline must be a non-empty sentence/,
+    );
   });
 });

@@ -48,7 +48,8 @@ describe('kafka namespaces', () => {
     await ns.close();
     // Topic deletion is asynchronous in Kafka: the name disappears from the topic list.
     const deadline = Date.now() + 10_000;
-    while ((await admin.listTopics()).includes(topic) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await admin.listTopics()).includes(topic) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await admin.listTopics()).not.toContain(topic);
   });
 });
@@ -78,13 +79,17 @@ describe('toxiproxy', () => {
     const proxied = await proxyTo(new URL(redis.url).host);
     onTestFinished(() => proxied.close());
     await proxied.addLatency(50, 5);
-    const toxics = (await (await fetch(new URL(`/proxies/${proxied.proxy.name}/toxics`, (await serverFor('toxiproxy')).url))).json()) as Array<{
+    const toxics = (await (
+      await fetch(new URL(`/proxies/${proxied.proxy.name}/toxics`, (await serverFor('toxiproxy')).url))
+    ).json()) as Array<{
       type: string;
       attributes: { latency: number; jitter: number };
     }>;
     expect(toxics).toEqual([expect.objectContaining({ type: 'latency', attributes: { latency: 50, jitter: 5 } })]);
     await proxied.restore();
-    expect(await (await fetch(new URL(`/proxies/${proxied.proxy.name}/toxics`, (await serverFor('toxiproxy')).url))).json()).toEqual([]);
+    expect(
+      await (await fetch(new URL(`/proxies/${proxied.proxy.name}/toxics`, (await serverFor('toxiproxy')).url))).json(),
+    ).toEqual([]);
   });
 });
 
@@ -108,13 +113,17 @@ describe('clear errors for brokers', () => {
     const saved = process.env.POC_KAFKA_BROKERS;
     process.env.POC_KAFKA_BROKERS = 'kafka://somewhere';
     onTestFinished(() => void (process.env.POC_KAFKA_BROKERS = saved));
-    await expect(provideServices(['kafka'])).rejects.toThrow(/POC_KAFKA_BROKERS="kafka:\/\/somewhere" must be a comma-separated list of host:port; e.g. 127\.0\.0\.1:9092/);
+    await expect(provideServices(['kafka'])).rejects.toThrow(
+      /POC_KAFKA_BROKERS="kafka:\/\/somewhere" must be a comma-separated list of host:port; e.g. 127\.0\.0\.1:9092/,
+    );
   });
 
   it('names the variable when an AMQP URL does not answer', async () => {
     const saved = process.env.POC_AMQP_URL;
     process.env.POC_AMQP_URL = 'amqp://127.0.0.1:1';
     onTestFinished(() => void (process.env.POC_AMQP_URL = saved));
-    await expect(provideServices(['rabbitmq'])).rejects.toThrow(/POC_AMQP_URL=amqp:\/\/127\.0\.0\.1:1 is set, but no rabbitmq server answers/);
+    await expect(provideServices(['rabbitmq'])).rejects.toThrow(
+      /POC_AMQP_URL=amqp:\/\/127\.0\.0\.1:1 is set, but no rabbitmq server answers/,
+    );
   });
 });

@@ -58,8 +58,14 @@ describe('startNginx', () => {
 
   it('rejects bad options with the argument and the rule', async () => {
     await expect(startNginx({ upstreams: [] })).rejects.toThrow(HarnessArgumentError);
-    await expect(startNginx({ upstreams: ['localhost'] })).rejects.toThrow(/upstreams entries must be host:port \(got "localhost"\)/);
-    await expect(startNginx({ upstreams: ['127.0.0.1:1'], balance: 'random' as 'least_conn' })).rejects.toThrow(/balance must be "round_robin" or "least_conn"/);
-    await expect(startNginx({ upstreams: ['127.0.0.1:1'], failTimeoutS: 0 })).rejects.toThrow(/failTimeoutS must be a positive integer/);
+    await expect(startNginx({ upstreams: ['localhost'] })).rejects.toThrow(
+      /upstreams entries must be host:port \(got "localhost"\)/,
+    );
+    await expect(startNginx({ upstreams: ['127.0.0.1:1'], balance: 'random' as 'least_conn' })).rejects.toThrow(
+      /balance must be "round_robin" or "least_conn"/,
+    );
+    await expect(startNginx({ upstreams: ['127.0.0.1:1'], failTimeoutS: 0 })).rejects.toThrow(
+      /failTimeoutS must be a positive integer/,
+    );
   });
 });

@@ -121,16 +121,22 @@ describe('clear errors', () => {
     process.env.POC_REDIS_URL = 'redis://127.0.0.1:1';
     onTestFinished(() => void (process.env.POC_REDIS_URL = saved));
     await expect(provideServices(['redis'])).rejects.toThrow(ServiceUnavailableError);
-    await expect(provideServices(['redis'])).rejects.toThrow(/POC_REDIS_URL=redis:\/\/127\.0\.0\.1:1 is set, but no redis server answers/);
+    await expect(provideServices(['redis'])).rejects.toThrow(
+      /POC_REDIS_URL=redis:\/\/127\.0\.0\.1:1 is set, but no redis server answers/,
+    );
   });
 
   it('rejects a URL of the wrong kind and an unknown service', async () => {
     const saved = process.env.POC_POSTGRES_URL;
     process.env.POC_POSTGRES_URL = 'mysql://localhost/x';
     onTestFinished(() => void (process.env.POC_POSTGRES_URL = saved));
-    await expect(provideServices(['postgres'])).rejects.toThrow(/POC_POSTGRES_URL="mysql:\/\/localhost\/x" must use postgres: or postgresql: \(got "mysql:"\)/);
+    await expect(provideServices(['postgres'])).rejects.toThrow(
+      /POC_POSTGRES_URL="mysql:\/\/localhost\/x" must use postgres: or postgresql: \(got "mysql:"\)/,
+    );
     await expect(provideServices(['mongodb'])).rejects.toThrow(HarnessArgumentError);
-    await expect(provideServices(['mongodb'])).rejects.toThrow(/unknown service "mongodb": expected one of redis, postgres, rabbitmq, kafka, toxiproxy/);
+    await expect(provideServices(['mongodb'])).rejects.toThrow(
+      /unknown service "mongodb": expected one of redis, postgres, rabbitmq, kafka, toxiproxy/,
+    );
   });
 
   it('says what to install when a binary is missing', async () => {
@@ -142,6 +148,8 @@ describe('clear errors', () => {
       process.env.PATH = saved;
       process.env.POC_REDIS_URL = savedUrl;
     });
-    await expect(privateRedis()).rejects.toThrow(/No Redis server available[\s\S]*POC_REDIS_URL[\s\S]*install-services\.sh/);
+    await expect(privateRedis()).rejects.toThrow(
+      /No Redis server available[\s\S]*POC_REDIS_URL[\s\S]*install-services\.sh/,
+    );
   });
 });

@@ -5,13 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { testSummary } from '../src/cli/test-summary.ts';
 
 /** A workspace with a turbo run summary and, per package, a Vitest JSON report (or none). */
-function workspace(packages: Record<string, { cache: 'HIT' | 'MISS'; report?: { passed: number; failed: number } }>): string {
+function workspace(
+  packages: Record<string, { cache: 'HIT' | 'MISS'; report?: { passed: number; failed: number } }>,
+): string {
   const root = mkdtempSync(join(tmpdir(), 'summary-'));
   writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages: []\n');
   const tasks = Object.entries(packages).map(([dir, p]) => {
     if (p.report) {
       mkdirSync(join(root, dir, 'test-results'), { recursive: true });
-      const r = { numPassedTests: p.report.passed, numFailedTests: p.report.failed, numPendingTests: 0, numTodoTests: 0 };
+      const r = {
+        numPassedTests: p.report.passed,
+        numFailedTests: p.report.failed,
+        numPendingTests: 0,
+        numTodoTests: 0,
+      };
       writeFileSync(join(root, dir, 'test-results', 'vitest.json'), JSON.stringify(r));
     }
     return { task: 'test', directory: dir, cache: { status: p.cache } };
@@ -30,7 +37,12 @@ const run = (root: string): { code: number; lines: string[] } => {
 
 describe('test-summary', () => {
   it('counts test tasks replayed from turbo’s cache like fresh ones', () => {
-    const r = run(workspace({ 'packages/a': { cache: 'HIT', report: { passed: 5, failed: 0 } }, 'packages/b': { cache: 'MISS', report: { passed: 3, failed: 0 } } }));
+    const r = run(
+      workspace({
+        'packages/a': { cache: 'HIT', report: { passed: 5, failed: 0 } },
+        'packages/b': { cache: 'MISS', report: { passed: 3, failed: 0 } },
+      }),
+    );
     expect(r.code).toBe(0);
     expect(r.lines.at(-1)).toBe('Tests: 8 passed, 0 failed');
   });
@@ -43,7 +55,9 @@ describe('test-summary', () => {
   });
 
   it('fails when a tested package left no report, or no turbo summary exists', () => {
-    const r = run(workspace({ 'packages/a': { cache: 'MISS' }, 'packages/b': { cache: 'MISS', report: { passed: 2, failed: 0 } } }));
+    const r = run(
+      workspace({ 'packages/a': { cache: 'MISS' }, 'packages/b': { cache: 'MISS', report: { passed: 2, failed: 0 } } }),
+    );
     expect(r.code).toBe(1);
     expect(r.lines).toContain('no test report from: packages/a');
     const empty = mkdtempSync(join(tmpdir(), 'summary-'));

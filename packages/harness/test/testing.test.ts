@@ -13,17 +13,23 @@ describe('eventually', () => {
   it('keeps polling through exceptions', async () => {
     let calls = 0;
     await expect(
-      eventually(() => {
-        if (++calls < 3) throw new Error('not yet');
-        return true;
-      }, { intervalMs: 1 }),
+      eventually(
+        () => {
+          if (++calls < 3) throw new Error('not yet');
+          return true;
+        },
+        { intervalMs: 1 },
+      ),
     ).resolves.toBe(true);
   });
 
   it('gives up with a message naming what it waited for and the last error', async () => {
-    const p = eventually(() => {
-      throw new Error('key still there');
-    }, { timeoutMs: 30, intervalMs: 5, what: 'lock expiry' });
+    const p = eventually(
+      () => {
+        throw new Error('key still there');
+      },
+      { timeoutMs: 30, intervalMs: 5, what: 'lock expiry' },
+    );
     await expect(p).rejects.toThrow(HarnessError);
     await expect(p).rejects.toThrow(/lock expiry not reached within 30 ms \(key still there\)/);
   });
@@ -65,6 +71,8 @@ describe('spawnTsWorker', () => {
     const worker = spawnTsWorker(fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url)), ['w2']);
     onTestFinished(() => worker.kill());
     await worker.waitForLine('ready');
-    await expect(worker.waitForLine('never printed', 200)).rejects.toThrow(/printed no line matching never printed[\s\S]*worker w2 ready/);
+    await expect(worker.waitForLine('never printed', 200)).rejects.toThrow(
+      /printed no line matching never printed[\s\S]*worker w2 ready/,
+    );
   });
 });

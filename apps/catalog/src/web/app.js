@@ -24,7 +24,10 @@
     return node;
   };
   const haystack = (p) =>
-    [p.name, p.short, p.title, p.summary, p.claim, p.series, p.whatYoullBuild, ...p.services, ...p.concepts].filter(Boolean).join(' ').toLowerCase();
+    [p.name, p.short, p.title, p.summary, p.claim, p.series, p.whatYoullBuild, ...p.services, ...p.concepts]
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
   const index = new Map(pocs.map((p) => [p.name, haystack(p)]));
 
   function matches(p) {
@@ -53,13 +56,18 @@
             el('span', { class: 'title', text: `${p.number !== null ? `${p.number}. ` : ''}${p.title}` }),
             ' ',
             statusBadge(p.status),
-            el('span', { class: 'meta', text: `${p.name} · ${p.series}${p.services.length ? ` · ${p.services.join(', ')}` : ''}` }),
+            el('span', {
+              class: 'meta',
+              text: `${p.name} · ${p.series}${p.services.length ? ` · ${p.services.join(', ')}` : ''}`,
+            }),
           ),
         ),
       ),
     );
-    count.textContent = shown.length === pocs.length ? `${pocs.length} POCs` : `Showing ${shown.length} of ${pocs.length} POCs`;
-    if (shown.length === 0) list.append(el('li', { class: 'empty', text: 'No POC matches. Clear the search or a filter.' }));
+    count.textContent =
+      shown.length === pocs.length ? `${pocs.length} POCs` : `Showing ${shown.length} of ${pocs.length} POCs`;
+    if (shown.length === 0)
+      list.append(el('li', { class: 'empty', text: 'No POC matches. Clear the search or a filter.' }));
   }
 
   const current = () => decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
@@ -71,27 +79,50 @@
   function renderDetail() {
     const name = current();
     const p = pocs.find((x) => x.name === name || x.short === name);
-    for (const a of list.querySelectorAll('a.poc-link')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${p ? p.name : ''}`);
+    for (const a of list.querySelectorAll('a.poc-link'))
+      a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${p ? p.name : ''}`);
     if (!p) {
-      detail.replaceChildren(el('p', { class: 'hint', text: name ? `No POC named "${name}".` : 'Choose a POC to see its commands, measured numbers and README.' }));
+      detail.replaceChildren(
+        el('p', {
+          class: 'hint',
+          text: name ? `No POC named "${name}".` : 'Choose a POC to see its commands, measured numbers and README.',
+        }),
+      );
       return;
     }
     const parts = [];
     parts.push(el('p', {}, el('a', { href: '#/', class: 'back', text: '← All POCs' })));
-    parts.push(el('h2', { id: 'detail-title', tabindex: '-1' }, `${p.number !== null ? `${p.number}. ` : ''}${p.title} `, statusBadge(p.status)));
+    parts.push(
+      el(
+        'h2',
+        { id: 'detail-title', tabindex: '-1' },
+        `${p.number !== null ? `${p.number}. ` : ''}${p.title} `,
+        statusBadge(p.status),
+      ),
+    );
     parts.push(el('p', { class: 'summary', text: p.summary }));
     parts.push(
       el(
         'dl',
         { class: 'facts' },
-        el('dt', { text: 'Package' }), el('dd', {}, el('code', { text: p.name }), ` in ${p.dir}`),
-        el('dt', { text: 'Series' }), el('dd', { text: p.series }),
-        el('dt', { text: 'Services' }), el('dd', { text: p.services.join(', ') || 'none' }),
-        el('dt', { text: 'Concepts' }), el('dd', { text: p.concepts.join(', ') }),
+        el('dt', { text: 'Package' }),
+        el('dd', {}, el('code', { text: p.name }), ` in ${p.dir}`),
+        el('dt', { text: 'Series' }),
+        el('dd', { text: p.series }),
+        el('dt', { text: 'Services' }),
+        el('dd', { text: p.services.join(', ') || 'none' }),
+        el('dt', { text: 'Concepts' }),
+        el('dd', { text: p.concepts.join(', ') }),
       ),
     );
     parts.push(el('h3', { text: 'Run it' }));
-    parts.push(code([`${p.commands.run}            # demo, servers started for you`, `${p.commands.run} --test     # its tests`, `${p.commands.run} --bench    # its benchmark`]));
+    parts.push(
+      code([
+        `${p.commands.run}            # demo, servers started for you`,
+        `${p.commands.run} --test     # its tests`,
+        `${p.commands.run} --bench    # its benchmark`,
+      ]),
+    );
     parts.push(el('p', { class: 'alt', text: `or: ${p.commands.demo} · ${p.commands.test} · ${p.commands.bench}` }));
 
     parts.push(el('h3', { text: 'Measured vs claimed' }));
@@ -100,31 +131,65 @@
       'table',
       { class: 'claim' },
       el('tr', {}, el('th', { scope: 'row', text: 'Roadmap claim' }), el('td', { text: p.claim || '—' })),
-      el('tr', {}, el('th', { scope: 'row', text: 'Measured' }), el('td', { class: 'headline', text: m ? m.headline : 'Not measured yet: run the bench.' })),
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row', text: 'Measured' }),
+        el('td', { class: 'headline', text: m ? m.headline : 'Not measured yet: run the bench.' }),
+      ),
     );
     parts.push(table);
-    if (m) parts.push(el('p', { class: 'alt', text: `${m.date.slice(0, 10)} · ${m.command} · ${m.machine}${m.services ? ` · ${m.services}` : ''}` }));
+    if (m)
+      parts.push(
+        el('p', {
+          class: 'alt',
+          text: `${m.date.slice(0, 10)} · ${m.command} · ${m.machine}${m.services ? ` · ${m.services}` : ''}`,
+        }),
+      );
     for (const svg of data.charts[p.name] || []) parts.push(el('figure', { class: 'ratio', html: svg }));
 
     parts.push(el('h3', { text: 'Related POCs' }));
     parts.push(
       p.related.length
-        ? el('ul', { class: 'related' }, ...p.related.map((r) => el('li', {}, r.inCatalog ? el('a', { href: `#/${r.name}`, text: r.name }) : el('span', { text: `${r.name} (planned)` }))))
+        ? el(
+            'ul',
+            { class: 'related' },
+            ...p.related.map((r) =>
+              el(
+                'li',
+                {},
+                r.inCatalog
+                  ? el('a', { href: `#/${r.name}`, text: r.name })
+                  : el('span', { text: `${r.name} (planned)` }),
+              ),
+            ),
+          )
         : el('p', { text: 'None listed.' }),
     );
     if (p.issues.length) {
       parts.push(el('h3', { text: 'What is missing' }));
-      parts.push(el('ul', { class: 'issues' }, ...p.issues.map((i) => el('li', {}, el('code', { text: i.field }), `: ${i.message}`))));
+      parts.push(
+        el(
+          'ul',
+          { class: 'issues' },
+          ...p.issues.map((i) => el('li', {}, el('code', { text: i.field }), `: ${i.message}`)),
+        ),
+      );
     }
     const readme = data.readmes[p.name];
     parts.push(el('h3', { text: 'README' }));
-    parts.push(readme ? el('section', { class: 'readme', 'aria-label': `${p.title} README`, html: readme }) : el('p', { text: 'No README yet.' }));
+    parts.push(
+      readme
+        ? el('section', { class: 'readme', 'aria-label': `${p.title} README`, html: readme })
+        : el('p', { text: 'No README yet.' }),
+    );
     detail.replaceChildren(...parts);
     const title = $('detail-title');
     if (title) title.focus();
   }
 
-  for (const control of [q, ...Object.values(selects)]) control.addEventListener(control === q ? 'input' : 'change', renderList);
+  for (const control of [q, ...Object.values(selects)])
+    control.addEventListener(control === q ? 'input' : 'change', renderList);
   $('filters').addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', renderDetail);
   renderList();

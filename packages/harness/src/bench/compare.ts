@@ -13,7 +13,10 @@ const defaultProgress: Progress = (line) => process.stderr.write(`  ${line}\n`);
 /** Rotation k of the list: round 0 runs A,B,C; round 1 runs B,C,A; ... */
 const rotate = <T>(items: readonly T[], k: number): T[] => items.map((_, i) => items[(i + k) % items.length]!);
 
-function checkVariants(variants: Record<string, unknown>, baseline: string | undefined): { names: string[]; base: string } {
+function checkVariants(
+  variants: Record<string, unknown>,
+  baseline: string | undefined,
+): { names: string[]; base: string } {
   const names = Object.keys(variants);
   requireArg(names.length >= 1, 'variants', 'must name at least one variant');
   const base = baseline ?? names[0]!;
@@ -73,7 +76,9 @@ export async function compareThroughput(spec: ThroughputSpec): Promise<Compariso
       opsPerSec[task.name] = 1_000 / r.period;
     }
     perRound.push(opsPerSec);
-    progress(`${spec.id} round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(opsPerSec[n]!)} ops/s`).join(', ')}`);
+    progress(
+      `${spec.id} round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(opsPerSec[n]!)} ops/s`).join(', ')}`,
+    );
   }
   return {
     id: spec.id,
@@ -105,7 +110,12 @@ export interface LoadSpec {
 }
 
 const newHistogram = (): hdr.Histogram =>
-  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
 
 async function runLoad(
   fn: (worker: number) => Promise<unknown>,
@@ -139,7 +149,11 @@ async function runLoad(
 /** Throughput and latency percentiles of each variant under `concurrency` concurrent callers. */
 export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
   const { durationMs = 2_000, rounds = 3, warmupMs = 500, progress = defaultProgress } = spec;
-  requireArg(Number.isInteger(spec.concurrency) && spec.concurrency >= 1, 'concurrency', `must be an integer >= 1 (got ${spec.concurrency})`);
+  requireArg(
+    Number.isInteger(spec.concurrency) && spec.concurrency >= 1,
+    'concurrency',
+    `must be an integer >= 1 (got ${spec.concurrency})`,
+  );
   requireArg(Number.isInteger(rounds) && rounds >= 1, 'rounds', `must be an integer >= 1 (got ${rounds})`);
   requireArg(durationMs > 0, 'durationMs', `must be > 0 (got ${durationMs})`);
   const { names, base } = checkVariants(spec.variants, spec.baseline);
@@ -157,12 +171,15 @@ export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
     for (const name of rotate(names, round)) {
       await spec.beforeEach?.(name);
       const r = await runLoad(spec.variants[name]!, spec.concurrency, durationMs, histograms.get(name));
-      if (r.ops === 0) throw new Error(`${spec.id}/${name}: no operation succeeded; first error: ${String(r.firstError)}`);
+      if (r.ops === 0)
+        throw new Error(`${spec.id}/${name}: no operation succeeded; first error: ${String(r.firstError)}`);
       opsPerSec[name] = r.ops / r.seconds;
       errors.set(name, errors.get(name)! + r.errors);
     }
     perRound.push(opsPerSec);
-    progress(`${spec.id} round ${round + 1}/${rounds} (x${spec.concurrency}): ${names.map((n) => `${n} ${Math.round(opsPerSec[n]!)} ops/s`).join(', ')}`);
+    progress(
+      `${spec.id} round ${round + 1}/${rounds} (x${spec.concurrency}): ${names.map((n) => `${n} ${Math.round(opsPerSec[n]!)} ops/s`).join(', ')}`,
+    );
   }
   const comparison: Comparison = {
     id: spec.id,
@@ -191,7 +208,13 @@ export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
  * p50/p95/p99/max of latencies a bench recorded itself (e.g. publish → receipt, enqueue → processed),
  * through the same HDR histogram as compareLoad. Values in ms; recorded at microsecond resolution.
  */
-export function latencySummary(valuesMs: readonly number[]): { p50: number; p95: number; p99: number; max: number; count: number } {
+export function latencySummary(valuesMs: readonly number[]): {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  count: number;
+} {
   requireArg(valuesMs.length > 0, 'valuesMs', 'must hold at least one latency');
   const h = newHistogram();
   for (const v of valuesMs) h.recordValue(Math.max(1, Math.round(v * 1_000)));

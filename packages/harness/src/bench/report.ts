@@ -87,8 +87,13 @@ export function readResult(packageDir: string): BenchResult | undefined {
 }
 
 const num = (n: number): string =>
-  Number.isInteger(n) || Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
-const ratio = (r: { median: number; min: number; max: number }): string => `**${num(r.median)}x** (${num(r.min)}–${num(r.max)})`;
+  Number.isInteger(n) || Math.abs(n) >= 100
+    ? Math.round(n).toLocaleString('en-US')
+    : Math.abs(n) >= 10
+      ? n.toFixed(1)
+      : n.toFixed(2);
+const ratio = (r: { median: number; min: number; max: number }): string =>
+  `**${num(r.median)}x** (${num(r.min)}–${num(r.max)})`;
 
 /** The result as Markdown tables: what a README's "Measured" section quotes. */
 export function renderMarkdown(result: BenchResult): string {
@@ -97,30 +102,51 @@ export function renderMarkdown(result: BenchResult): string {
   const svc = Object.entries(result.services)
     .map(([k, v]) => `${k} ${v.version} (${v.provider})`)
     .join(', ');
-  out.push(`Measured ${result.date.slice(0, 10)} with \`${result.command}\` on ${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}${svc ? `; ${svc}` : ''}.`);
-  out.push(`Parameters: ${Object.entries(result.parameters).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}.`, '');
+  out.push(
+    `Measured ${result.date.slice(0, 10)} with \`${result.command}\` on ${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}${svc ? `; ${svc}` : ''}.`,
+  );
+  out.push(
+    `Parameters: ${
+      Object.entries(result.parameters)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }.`,
+    '',
+  );
   for (const c of result.comparisons) {
     const load = c.kind === 'load';
-    out.push(`**${c.title}** (${c.rounds} interleaved rounds${load ? `, ${c.concurrency} concurrent callers` : ''})`, '');
-    out.push(`| variant | ops/s (median) | ops/s range |${load ? ' p50 ms | p95 ms | p99 ms | errors |' : ''} vs ${c.baseline} |`);
+    out.push(
+      `**${c.title}** (${c.rounds} interleaved rounds${load ? `, ${c.concurrency} concurrent callers` : ''})`,
+      '',
+    );
+    out.push(
+      `| variant | ops/s (median) | ops/s range |${load ? ' p50 ms | p95 ms | p99 ms | errors |' : ''} vs ${c.baseline} |`,
+    );
     out.push(`|---|---:|---:|${load ? '---:|---:|---:|---:|' : ''}---:|`);
     for (const v of c.variants) {
       const r = c.ratios.find((x) => x.variant === v.name);
-      const lat = v.latencyMs ? ` ${num(v.latencyMs.p50)} | ${num(v.latencyMs.p95)} | ${num(v.latencyMs.p99)} | ${v.errors} |` : '';
-      out.push(`| ${v.name} | ${num(v.opsPerSec.median)} | ${num(v.opsPerSec.min)}–${num(v.opsPerSec.max)} |${load ? lat : ''} ${r ? ratio(r) : '1x (baseline)'} |`);
+      const lat = v.latencyMs
+        ? ` ${num(v.latencyMs.p50)} | ${num(v.latencyMs.p95)} | ${num(v.latencyMs.p99)} | ${v.errors} |`
+        : '';
+      out.push(
+        `| ${v.name} | ${num(v.opsPerSec.median)} | ${num(v.opsPerSec.min)}–${num(v.opsPerSec.max)} |${load ? lat : ''} ${r ? ratio(r) : '1x (baseline)'} |`,
+      );
     }
     out.push('');
   }
   if (result.measurements.length > 0) {
     out.push('| measurement | median | range | samples |', '|---|---:|---:|---:|');
     for (const x of result.measurements) {
-      out.push(`| ${x.title} | ${num(x.summary.median)} ${x.unit} | ${num(x.summary.min)}–${num(x.summary.max)} ${x.unit} | ${x.summary.samples} |`);
+      out.push(
+        `| ${x.title} | ${num(x.summary.median)} ${x.unit} | ${num(x.summary.min)}–${num(x.summary.max)} ${x.unit} | ${x.summary.samples} |`,
+      );
     }
     out.push('');
   }
   if (result.facts.length > 0) {
     out.push('| fact | value |', '|---|---:|');
-    for (const f of result.facts) out.push(`| ${f.title} | ${typeof f.value === 'number' ? num(f.value) : f.value}${f.unit ? ` ${f.unit}` : ''} |`);
+    for (const f of result.facts)
+      out.push(`| ${f.title} | ${typeof f.value === 'number' ? num(f.value) : f.value}${f.unit ? ` ${f.unit}` : ''} |`);
     out.push('');
   }
   out.push(`Headline: ${result.headline}`);

@@ -75,7 +75,12 @@ async function doctor(): Promise<number> {
     const def = definition(name);
     try {
       const provider = await providerFor(name);
-      const why = provider === 'external' ? `${def.envVar}=${redact(process.env[def.envVar]!)}` : provider === 'docker' ? 'a Docker engine answers' : 'no Docker engine; local binaries';
+      const why =
+        provider === 'external'
+          ? `${def.envVar}=${redact(process.env[def.envVar]!)}`
+          : provider === 'docker'
+            ? 'a Docker engine answers'
+            : 'no Docker engine; local binaries';
       console.log(`${name.padEnd(10)} ${provider.padEnd(9)} (${why})`);
     } catch (e) {
       console.log(`${name.padEnd(10)} error     ${(e as Error).message}`);

@@ -29,7 +29,11 @@ function lastRun(root: string, sinceEpochSeconds: number): TurboRunSummary | und
 }
 
 /** Returns the exit code: non-zero when a test failed, a report is missing, or no test ran at all. */
-export function testSummary(sinceEpochSeconds: number, root = workspaceRoot(), log: (line: string) => void = console.log): number {
+export function testSummary(
+  sinceEpochSeconds: number,
+  root = workspaceRoot(),
+  log: (line: string) => void = console.log,
+): number {
   const run = lastRun(root, sinceEpochSeconds);
   if (!run) {
     log('no turbo run summary from this run (was turbo called with --summarize?)');

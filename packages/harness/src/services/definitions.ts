@@ -34,7 +34,8 @@ export interface ServiceDefinition {
   startDockerPinned(options?: ServerOptions): Promise<{ url: string; instance: DockerInstance }>;
 }
 
-const settingsArgs = (durable: boolean): string[] => Object.entries(postgresSettings(durable)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+const settingsArgs = (durable: boolean): string[] =>
+  Object.entries(postgresSettings(durable)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 const redisArgs = (options: ServerOptions): string[] => (options.config ?? []).flatMap(([k, v]) => [`--${k}`, v]);
 
 /** Checks that a value is a URL with one of the given protocols. */
@@ -63,7 +64,9 @@ export const redis: ServiceDefinition = {
     return { url: c.getConnectionUrl(), close: async () => void (await c.stop()) };
   },
   async startDockerPinned(options = {}) {
-    const instance = await startPinnedContainer(IMAGES.redis, 6379, (c) => c.withCommand(['redis-server', ...redisArgs(options)]));
+    const instance = await startPinnedContainer(IMAGES.redis, 6379, (c) =>
+      c.withCommand(['redis-server', ...redisArgs(options)]),
+    );
     return { url: `redis://127.0.0.1:${instance.port}`, instance };
   },
 };
@@ -82,7 +85,9 @@ export const postgres: ServiceDefinition = {
   },
   async startDockerPinned(options = {}) {
     const instance = await startPinnedContainer(IMAGES.postgres, 5432, (c) =>
-      c.withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' }).withCommand(['postgres', ...settingsArgs(options.durable ?? true)]),
+      c
+        .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+        .withCommand(['postgres', ...settingsArgs(options.durable ?? true)]),
     );
     return { url: `postgres://postgres@127.0.0.1:${instance.port}/postgres`, instance };
   },
@@ -108,7 +113,9 @@ export const rabbitmq: ServiceDefinition = {
 
 /** POC_KAFKA_BROKERS is a comma-separated list of host:port, as Kafka clients take it. */
 const brokerList = (value: string): string | undefined =>
-  value.split(',').every((b) => /^[\w.-]+:\d{1,5}$/.test(b.trim())) ? undefined : 'must be a comma-separated list of host:port';
+  value.split(',').every((b) => /^[\w.-]+:\d{1,5}$/.test(b.trim()))
+    ? undefined
+    : 'must be a comma-separated list of host:port';
 
 export const kafka: ServiceDefinition = {
   name: 'kafka',

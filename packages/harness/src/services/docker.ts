@@ -20,7 +20,9 @@ export function dockerAvailable(): Promise<boolean> {
     if (!hinted && forced !== 'docker') return false;
     try {
       const { getContainerRuntimeClient } = await import('testcontainers');
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in 10 s')), 10_000).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no answer in 10 s')), 10_000).unref(),
+      );
       await Promise.race([getContainerRuntimeClient(), timeout]);
       return true;
     } catch (e) {

@@ -1,6 +1,23 @@
 export { redisClient, redisNamespace, privateRedis, type RedisNamespace } from './redis.ts';
-export { postgresDatabase, privatePostgres, withDatabase, createDatabase, dropDatabase, type PostgresDatabase } from './postgres.ts';
-export { provideServices, serverFor, startServer, startPrivateServer, providerFor, definition, redact, type ServiceSession, type Log } from './servers.ts';
+export {
+  postgresDatabase,
+  privatePostgres,
+  withDatabase,
+  createDatabase,
+  dropDatabase,
+  type PostgresDatabase,
+} from './postgres.ts';
+export {
+  provideServices,
+  serverFor,
+  startServer,
+  startPrivateServer,
+  providerFor,
+  definition,
+  redact,
+  type ServiceSession,
+  type Log,
+} from './servers.ts';
 export { amqpNamespace, privateRabbitmq, type AmqpNamespace } from './rabbitmq.ts';
 export { kafkaClient, kafkaNamespace, privateKafka, type KafkaNamespace } from './kafka.ts';
 export { proxyTo, type ProxiedServer } from './toxiproxy.ts';

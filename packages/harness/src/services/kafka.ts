@@ -70,12 +70,18 @@ export async function kafkaNamespace(options: { name?: string } = {}): Promise<K
       for (const s of specs) topics.add(s.topic);
       // KafkaJS's own waitForLeaders let a retriable UNKNOWN_TOPIC_OR_PARTITION escape as an unhandled
       // rejection here (it crashed the harness bench), so poll the metadata ourselves.
-      await admin.createTopics({ topics: specs.map((s) => ({ numPartitions: 1, replicationFactor: 1, ...s })), waitForLeaders: false });
+      await admin.createTopics({
+        topics: specs.map((s) => ({ numPartitions: 1, replicationFactor: 1, ...s })),
+        waitForLeaders: false,
+      });
       const names = specs.map((s) => s.topic);
       await eventually(
         async () => {
           const meta = await admin.fetchTopicMetadata({ topics: names });
-          return meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+          return (
+            meta.topics.length === names.length &&
+            meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+          );
         },
         { timeoutMs: 30_000, intervalMs: 20, what: `leaders for topics ${names.join(', ')}` },
       );

@@ -8,7 +8,12 @@ import pg from 'pg';
  * Sends one inline command (after AUTH when the URL has credentials) over a raw socket and resolves
  * with `parse(reply so far)` once that returns a value. No client library, so no reconnect loops.
  */
-function redisRoundTrip<T>(url: string, command: string, parse: (reply: string) => T | undefined, timeoutMs: number): Promise<T> {
+function redisRoundTrip<T>(
+  url: string,
+  command: string,
+  parse: (reply: string) => T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: u.hostname, port: Number(u.port || 6379) });

@@ -75,7 +75,14 @@ export async function startServer(name: string, log: Log = () => {}): Promise<Se
   log(`${def.name}: starting a local server...`);
   const local = await def.startLocal();
   log(`${def.name}: ${local.version} ready at ${local.url} (local, ${elapsed(t0)})`);
-  return { service: def.name, provider: 'local', url: local.url, version: local.version, pid: local.dir.child?.pid, close: () => local.dir.dispose() };
+  return {
+    service: def.name,
+    provider: 'local',
+    url: local.url,
+    version: local.version,
+    pid: local.dir.child?.pid,
+    close: () => local.dir.dispose(),
+  };
 }
 
 /** The provider that startServer would use right now, without starting anything. */
@@ -175,7 +182,8 @@ abstract class PrivateBase implements PrivateServer {
   protected abstract doClose(): Promise<void>;
 
   private ensureOpen(op: string): void {
-    if (this.state === 'closed') throw new HarnessArgumentError(`${op}() called on a closed private ${this.service} server`);
+    if (this.state === 'closed')
+      throw new HarnessArgumentError(`${op}() called on a closed private ${this.service} server`);
   }
   async stop(): Promise<void> {
     this.ensureOpen('stop');
@@ -243,7 +251,8 @@ async function probeUntilReady(def: ServiceDefinition, url: string, timeoutMs = 
     try {
       return await def.probe(url);
     } catch (e) {
-      if (Date.now() > deadline) throw new ServiceUnavailableError(`${def.name} container did not answer within ${timeoutMs} ms: ${String(e)}`);
+      if (Date.now() > deadline)
+        throw new ServiceUnavailableError(`${def.name} container did not answer within ${timeoutMs} ms: ${String(e)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -34,7 +34,13 @@ export async function proxyTo(upstream: string, options: { name?: string } = {})
     port,
     proxy,
     async addLatency(ms, jitterMs = 0) {
-      await proxy.addToxic({ name: uniqueName('latency'), type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: ms, jitter: jitterMs } });
+      await proxy.addToxic({
+        name: uniqueName('latency'),
+        type: 'latency',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { latency: ms, jitter: jitterMs },
+      });
     },
     async cut() {
       await proxy.update({ enabled: false, listen, upstream });

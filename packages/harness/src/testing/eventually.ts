@@ -14,7 +14,10 @@ export interface EventuallyOptions {
  * Polls `check` until it returns a value other than false/undefined without throwing, and returns
  * that value. Use it to wait for a real condition (a message arrived, a lock expired) instead of sleeping.
  */
-export async function eventually<T>(check: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<Exclude<T, false | undefined>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  options: EventuallyOptions = {},
+): Promise<Exclude<T, false | undefined>> {
   const { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = options;
   requireArg(timeoutMs > 0, 'timeoutMs', `must be > 0 (got ${timeoutMs})`);
   requireArg(intervalMs > 0, 'intervalMs', `must be > 0 (got ${intervalMs})`);

@@ -33,10 +33,11 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
   const test = (m: RegExp | string, line: string): boolean => (typeof m === 'string' ? line.includes(m) : m.test(line));
   createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(line);
-    for (const w of waiters) if (test(w.match, line)) {
-      waiters.delete(w);
-      w.resolve(line);
-    }
+    for (const w of waiters)
+      if (test(w.match, line)) {
+        waiters.delete(w);
+        w.resolve(line);
+      }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
@@ -51,14 +52,22 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
         const w = { match, resolve: (l: string) => (clearTimeout(timer), resolve(l)) };
         const timer = setTimeout(() => {
           waiters.delete(w);
-          reject(new HarnessError(`worker ${script} printed no line matching ${String(match)} within ${timeoutMs} ms; it printed:\n${lines.join('\n')}`));
+          reject(
+            new HarnessError(
+              `worker ${script} printed no line matching ${String(match)} within ${timeoutMs} ms; it printed:\n${lines.join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(w);
         void exited.then(() => {
           if (!waiters.has(w)) return;
           waiters.delete(w);
           clearTimeout(timer);
-          reject(new HarnessError(`worker ${script} exited before printing a line matching ${String(match)}; it printed:\n${lines.join('\n')}`));
+          reject(
+            new HarnessError(
+              `worker ${script} exited before printing a line matching ${String(match)}; it printed:\n${lines.join('\n')}`,
+            ),
+          );
         });
       });
     },

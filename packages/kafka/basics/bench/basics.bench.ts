@@ -39,12 +39,26 @@ const batch = (): Array<OutgoingMessage<Payment>> =>
     n++;
     const account = `acct-${n % 50}`;
     const id = `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-    return { key: account, value: { id, account, cents: n % 10_000, currency: 'EUR', at: new Date(1_700_000_000_000 + n).toISOString(), tags: ['web', 'card'] } };
+    return {
+      key: account,
+      value: {
+        id,
+        account,
+        cents: n % 10_000,
+        currency: 'EUR',
+        at: new Date(1_700_000_000_000 + n).toISOString(),
+        tags: ['web', 'card'],
+      },
+    };
   });
 
 try {
   await producer.connect();
-  await ns.createTopics([{ topic: payments.name, numPartitions: PARTITIONS }, { topic: prefilled.name, numPartitions: PARTITIONS }, { topic: dlt }]);
+  await ns.createTopics([
+    { topic: payments.name, numPartitions: PARTITIONS },
+    { topic: prefilled.name, numPartitions: PARTITIONS },
+    { topic: dlt },
+  ]);
   const report = benchReport({
     parameters: {
       batch: BATCH,
@@ -58,7 +72,10 @@ try {
     services: ['kafka'],
   });
 
-  const validated = { m1: typedProducer(producer, { acks: -1, validate: true }), leader: typedProducer(producer, { acks: 1, validate: true }) };
+  const validated = {
+    m1: typedProducer(producer, { acks: -1, validate: true }),
+    leader: typedProducer(producer, { acks: 1, validate: true }),
+  };
   const unvalidated = typedProducer(producer, { acks: -1, validate: false });
 
   const produceValidation = await compareThroughput({
@@ -104,7 +121,11 @@ try {
           last = performance.now();
         },
       });
-      await eventually(() => handled === CONSUME_MESSAGES, { timeoutMs: 120_000, intervalMs: 50, what: 'all prefilled messages consumed' });
+      await eventually(() => handled === CONSUME_MESSAGES, {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+        what: 'all prefilled messages consumed',
+      });
       return (CONSUME_MESSAGES - 1) / ((last - first) / 1_000);
     } finally {
       await consumer.disconnect();
@@ -117,7 +138,9 @@ try {
     const r: Record<string, number> = {};
     for (const name of order) r[name] = await consumeOnce(name === 'zod validation', round);
     perRound.push(r);
-    process.stderr.write(`  consume round ${round + 1}/${ROUNDS}: ${names.map((x) => `${x} ${Math.round(r[x]!)} msg/s`).join(', ')}\n`);
+    process.stderr.write(
+      `  consume round ${round + 1}/${ROUNDS}: ${names.map((x) => `${x} ${Math.round(r[x]!)} msg/s`).join(', ')}\n`,
+    );
   }
   const ratios = perRound.map((r) => r['zod validation']! / r['no validation']!);
   const consume: Comparison = {
@@ -127,7 +150,13 @@ try {
     baseline: 'no validation',
     rounds: ROUNDS,
     variants: names.map((name) => ({ name, opsPerSec: summarize(perRound.map((r) => r[name]!)), errors: 0 })),
-    ratios: [{ variant: 'zod validation', baseline: 'no validation', ...(({ median, min, max }) => ({ median, min, max }))(summarize(ratios)) }],
+    ratios: [
+      {
+        variant: 'zod validation',
+        baseline: 'no validation',
+        ...(({ median, min, max }) => ({ median, min, max }))(summarize(ratios)),
+      },
+    ],
   };
   report.add(consume);
 
@@ -145,7 +174,8 @@ try {
   report.add(decode);
 
   const med = (c: Comparison, v: string): string => c.ratios.find((r) => r.variant === v)!.median.toFixed(2);
-  const msgs = (c: Comparison, v: string, per: number): string => Math.round(c.variants.find((x) => x.name === v)!.opsPerSec.median * per).toLocaleString('en-US');
+  const msgs = (c: Comparison, v: string, per: number): string =>
+    Math.round(c.variants.find((x) => x.name === v)!.opsPerSec.median * per).toLocaleString('en-US');
   await report.finish(
     `Validating every message with zod costs little end to end: produce with ÷ without = ${med(produceValidation, 'zod validation')}x ` +
       `(${msgs(produceValidation, 'zod validation', BATCH)} vs ${msgs(produceValidation, 'no validation', BATCH)} msg/s), consume ${med(consume, 'zod validation')}x, ` +

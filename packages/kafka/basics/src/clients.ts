@@ -41,18 +41,35 @@ export function typedProducer(producer: Producer, options: TypedProducerOptions 
   return {
     async send(topic, messages) {
       requireKind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
-      requireKind(Array.isArray(messages) && messages.length > 0, 'messages', 'must be a non-empty array of { key, value }', messages);
+      requireKind(
+        Array.isArray(messages) && messages.length > 0,
+        'messages',
+        'must be a non-empty array of { key, value }',
+        messages,
+      );
       const encoded = messages.map((m, i) => {
-        requireArg(typeof m?.key === 'string' && m.key.length > 0, `messages[${i}].key`, 'must be a non-empty string', m?.key);
+        requireArg(
+          typeof m?.key === 'string' && m.key.length > 0,
+          `messages[${i}].key`,
+          'must be a non-empty string',
+          m?.key,
+        );
         let value = m.value;
         if (validate) {
           const r = topic.check(m.value);
-          if (!r.ok) throw new MessageValidationError(`messages[${i}] for topic "${topic.name}" does not match its schema: ${r.detail}`, topic.name, i);
+          if (!r.ok)
+            throw new MessageValidationError(
+              `messages[${i}] for topic "${topic.name}" does not match its schema: ${r.detail}`,
+              topic.name,
+              i,
+            );
           value = r.value;
         }
         return { key: m.key, value: topic.serialize(value), headers: m.headers };
       });
-      return kafkaCall(`sending ${messages.length} message(s) to "${topic.name}"`, () => producer.send({ topic: topic.name, acks, messages: encoded }));
+      return kafkaCall(`sending ${messages.length} message(s) to "${topic.name}"`, () =>
+        producer.send({ topic: topic.name, acks, messages: encoded }),
+      );
     },
   };
 }
@@ -104,15 +121,35 @@ export interface TypedConsumerOptions<T> {
  */
 export async function runTypedConsumer<T>(consumer: Consumer, options: TypedConsumerOptions<T>): Promise<void> {
   requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object { topic, handle, deadLetter }', options);
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object { topic, handle, deadLetter }',
+    options,
+  );
   const { topic, handle, deadLetter, validate = true, fromBeginning = false, onDeadLetter } = options;
   requireKind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
   requireKind(typeof handle === 'function', 'handle', 'must be a function (message) => Promise<void>', handle);
-  requireKind(isProducer(deadLetter?.producer), 'deadLetter.producer', 'must be a KafkaJS producer', deadLetter?.producer);
+  requireKind(
+    isProducer(deadLetter?.producer),
+    'deadLetter.producer',
+    'must be a KafkaJS producer',
+    deadLetter?.producer,
+  );
   requireTopicName('deadLetter.topic', deadLetter.topic);
-  requireArg(deadLetter.topic !== topic.name, 'deadLetter.topic', 'must differ from the topic it protects', deadLetter.topic);
+  requireArg(
+    deadLetter.topic !== topic.name,
+    'deadLetter.topic',
+    'must differ from the topic it protects',
+    deadLetter.topic,
+  );
 
-  const toDeadLetter = async (m: KafkaMessage, partition: number, reason: DecodeFailure, detail: string): Promise<void> => {
+  const toDeadLetter = async (
+    m: KafkaMessage,
+    partition: number,
+    reason: DecodeFailure,
+    detail: string,
+  ): Promise<void> => {
     const headers = {
       ...m.headers,
       [DEAD_LETTER_HEADERS.reason]: reason,
@@ -123,7 +160,11 @@ export async function runTypedConsumer<T>(consumer: Consumer, options: TypedCons
     };
     // acks -1 and a throw on failure: the offset only moves past this message once the copy is durable.
     await kafkaCall(`dead-lettering ${topic.name}/${partition}@${m.offset} to "${deadLetter.topic}"`, () =>
-      deadLetter.producer.send({ topic: deadLetter.topic, acks: -1, messages: [{ key: m.key, value: m.value, headers }] }),
+      deadLetter.producer.send({
+        topic: deadLetter.topic,
+        acks: -1,
+        messages: [{ key: m.key, value: m.value, headers }],
+      }),
     );
     onDeadLetter?.({ reason, detail, partition, offset: m.offset });
   };
@@ -141,7 +182,14 @@ export async function runTypedConsumer<T>(consumer: Consumer, options: TypedCons
             const decoded = topic.decode(message.value, validate);
             if (decoded.ok) {
               const key = message.key?.toString('utf8') ?? null;
-              await handle({ topic: topic.name, partition: batch.partition, offset: message.offset, key, value: decoded.value, headers: message.headers ?? {} });
+              await handle({
+                topic: topic.name,
+                partition: batch.partition,
+                offset: message.offset,
+                key,
+                value: decoded.value,
+                headers: message.headers ?? {},
+              });
             } else {
               await toDeadLetter(message, batch.partition, decoded.reason, decoded.detail);
             }
@@ -153,7 +201,9 @@ export async function runTypedConsumer<T>(consumer: Consumer, options: TypedCons
           // Inside the batch, so a clean stop (which waits for eachBatch) never leaves handled work
           // uncommitted. A crash re-delivers at most the current batch: at-least-once.
           if (next !== undefined) {
-            await commitOffsetsIfNecessary({ topics: [{ topic: topic.name, partitions: [{ partition: batch.partition, offset: next }] }] });
+            await commitOffsetsIfNecessary({
+              topics: [{ topic: topic.name, partitions: [{ partition: batch.partition, offset: next }] }],
+            });
           }
         }
       },
@@ -167,8 +217,16 @@ export async function runTypedConsumer<T>(consumer: Consumer, options: TypedCons
  * its metadata, not to the bootstrap address, so pointing `brokers` at a proxy only proxies the first
  * request; redirecting at the socket level sends all of the client's traffic through the proxy.
  */
-export function redirectingSocketFactory(routes: Record<string, string>, onConnection?: (target: string, redirected: boolean) => void): ISocketFactory {
-  requireKind(typeof routes === 'object' && routes !== null, 'routes', 'must be an object { "host:port": "host:port" }', routes);
+export function redirectingSocketFactory(
+  routes: Record<string, string>,
+  onConnection?: (target: string, redirected: boolean) => void,
+): ISocketFactory {
+  requireKind(
+    typeof routes === 'object' && routes !== null,
+    'routes',
+    'must be an object { "host:port": "host:port" }',
+    routes,
+  );
   const parsed = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(routes)) {
     const m = /^(.+):(\d{1,5})$/.exec(to);
@@ -186,5 +244,3 @@ export function redirectingSocketFactory(routes: Record<string, string>, onConne
     return socket;
   };
 }
-
-

@@ -3,7 +3,15 @@
 import { eventually, kafkaClient, kafkaNamespace, proxyTo, serverFor } from '@poc/harness';
 import { logLevel, type Consumer } from 'kafkajs';
 import { z } from 'zod';
-import { DEAD_LETTER_HEADERS, ensureTopics, redirectingSocketFactory, runTypedConsumer, topic, typedProducer, type IncomingMessage } from './index.ts';
+import {
+  DEAD_LETTER_HEADERS,
+  ensureTopics,
+  redirectingSocketFactory,
+  runTypedConsumer,
+  topic,
+  typedProducer,
+  type IncomingMessage,
+} from './index.ts';
 
 const server = await serverFor('kafka');
 const ns = await kafkaNamespace({ name: 'demo' }); // unique topic names, deleted at the end
@@ -25,19 +33,31 @@ const closers: Array<() => Promise<unknown>> = [];
 
 try {
   await Promise.all([producer.connect(), dltProducer.connect(), admin.connect()]);
-  closers.push(() => producer.disconnect(), () => dltProducer.disconnect(), () => admin.disconnect());
+  closers.push(
+    () => producer.disconnect(),
+    () => dltProducer.disconnect(),
+    () => admin.disconnect(),
+  );
   say(`Kafka basics demo (Kafka ${server.version}, ${server.provider})`);
 
   say('\n1. Topic admin');
   await ns.createTopics([{ topic: payments.name, numPartitions: 3 }, { topic: deadLetters }]); // registered for deletion
-  const again = await ensureTopics(admin, [{ topic: payments, partitions: 3 }, { topic: deadLetters, partitions: 1 }]);
-  say(`   created ${payments.name.split('.').pop()} (3 partitions) and ${deadLetters.split('.').pop()} (1); ensureTopics again creates ${again.length}`);
+  const again = await ensureTopics(admin, [
+    { topic: payments, partitions: 3 },
+    { topic: deadLetters, partitions: 1 },
+  ]);
+  say(
+    `   created ${payments.name.split('.').pop()} (3 partitions) and ${deadLetters.split('.').pop()} (1); ensureTopics again creates ${again.length}`,
+  );
 
   say('\n2. Keys -> partitions -> per-key order: 4 accounts x 5 payments, sent interleaved');
   const typed = typedProducer(producer, { acks: -1 });
   const accounts = ['alice', 'bob', 'carol', 'dave'];
   for (let seq = 0; seq < 5; seq++) {
-    await typed.send(payments, accounts.map((account) => ({ key: account, value: { account, seq, cents: 100 * (seq + 1) } })));
+    await typed.send(
+      payments,
+      accounts.map((account) => ({ key: account, value: { account, seq, cents: 100 * (seq + 1) } })),
+    );
   }
   const handled: Array<IncomingMessage<z.infer<typeof payments.schema>>> = [];
   const startConsumer = async (): Promise<Consumer> => {
@@ -78,18 +98,29 @@ try {
 
   say('\n4. Stop, produce while nobody listens, restart: resume from committed offsets');
   await ledger.disconnect();
-  await typed.send(payments, accounts.map((account) => ({ key: account, value: { account, seq: 100, cents: 1 } })));
+  await typed.send(
+    payments,
+    accounts.map((account) => ({ key: account, value: { account, seq: 100, cents: 1 } })),
+  );
   const before = handled.length;
   await startConsumer();
   await eventually(() => handled.length === before + 4, { timeoutMs: 30_000, what: 'the 4 new payments' });
-  say(`   restarted consumer handled ${handled.length - before} messages: ${handled.slice(before).map((m) => `${m.value.account}#${m.value.seq}`).join(', ')} (nothing re-processed)`);
+  say(
+    `   restarted consumer handled ${handled.length - before} messages: ${handled
+      .slice(before)
+      .map((m) => `${m.value.account}#${m.value.seq}`)
+      .join(', ')} (nothing re-processed)`,
+  );
 
   say('\n5. A producer whose every broker connection goes through toxiproxy');
   const proxy = await proxyTo(ns.brokers.split(',')[0]!);
   closers.push(() => proxy.close());
   let redirected = 0;
   const viaProxy = kafkaClient(ns.brokers, {
-    socketFactory: redirectingSocketFactory({ [ns.brokers.split(',')[0]!]: proxy.listen }, (_t, r) => void (redirected += r ? 1 : 0)),
+    socketFactory: redirectingSocketFactory(
+      { [ns.brokers.split(',')[0]!]: proxy.listen },
+      (_t, r) => void (redirected += r ? 1 : 0),
+    ),
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
     connectionTimeout: 1_000,
     logLevel: logLevel.NOTHING,
@@ -102,7 +133,9 @@ try {
     await proxied.send(payments, [{ key: 'erin', value: { account: 'erin', seq, cents: 1 } }]);
     return `${Math.round(performance.now() - t0)} ms`;
   };
-  say(`   send, clean link:          ${await timedSend(0)} (${redirected} connection(s), all redirected to ${proxy.listen})`);
+  say(
+    `   send, clean link:          ${await timedSend(0)} (${redirected} connection(s), all redirected to ${proxy.listen})`,
+  );
   await proxy.addLatency(300);
   say(`   send, +300 ms latency:     ${await timedSend(1)}`);
   await proxy.cut();
@@ -110,8 +143,16 @@ try {
   say(`   send, link cut:            ${err instanceof Error ? `${err.name}: ${err.message}` : 'succeeded (!)'}`);
   await proxy.restore();
   say(`   send again after restore:  ${await timedSend(2)}`);
-  await eventually(() => handled.filter((m) => m.value.account === 'erin').length === 3, { timeoutMs: 30_000, what: 'erin' });
-  say(`   consumer received erin seqs ${handled.filter((m) => m.value.account === 'erin').map((m) => m.value.seq).join(',')}`);
+  await eventually(() => handled.filter((m) => m.value.account === 'erin').length === 3, {
+    timeoutMs: 30_000,
+    what: 'erin',
+  });
+  say(
+    `   consumer received erin seqs ${handled
+      .filter((m) => m.value.account === 'erin')
+      .map((m) => m.value.seq)
+      .join(',')}`,
+  );
   say('\ndone');
 } finally {
   for (const close of closers.reverse()) await close().catch(() => undefined);

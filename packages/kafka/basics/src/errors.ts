@@ -39,8 +39,10 @@ export class KafkaServiceError extends KafkaPocError {
 
 export const isKafkaPocError = (e: unknown): e is KafkaPocError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isKafkaArgumentError = (e: unknown): e is KafkaArgumentError => isKafkaPocError(e) && e.code === 'argument';
-export const isMessageValidationError = (e: unknown): e is MessageValidationError => isKafkaPocError(e) && e.code === 'validation';
+export const isKafkaArgumentError = (e: unknown): e is KafkaArgumentError =>
+  isKafkaPocError(e) && e.code === 'argument';
+export const isMessageValidationError = (e: unknown): e is MessageValidationError =>
+  isKafkaPocError(e) && e.code === 'validation';
 export const isKafkaServiceError = (e: unknown): e is KafkaServiceError => isKafkaPocError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
@@ -53,7 +55,10 @@ export function requireArg(ok: boolean, name: string, rule: string, value: unkno
 
 /** Like requireArg, but reports the value's type rather than the value (clients, functions, schemas). */
 export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new KafkaArgumentError(`${name} ${rule} (got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`);
+  if (!ok)
+    throw new KafkaArgumentError(
+      `${name} ${rule} (got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
+    );
 }
 
 export function requirePositiveInt(name: string, value: unknown): asserts value is number {

@@ -1,4 +1,12 @@
-export { topic, ensureTopics, describeIssues, type Topic, type TopicSpec, type Decoded, type DecodeFailure } from './topics.ts';
+export {
+  topic,
+  ensureTopics,
+  describeIssues,
+  type Topic,
+  type TopicSpec,
+  type Decoded,
+  type DecodeFailure,
+} from './topics.ts';
 export {
   typedProducer,
   runTypedConsumer,

@@ -35,7 +35,9 @@ export function topic<T>(spec: { name: string; schema: z.ZodType<T> }): Topic<T>
   const { name, schema } = spec;
   const check = (value: unknown): Decoded<T> => {
     const r = schema.safeParse(value);
-    return r.success ? { ok: true, value: r.data } : { ok: false, reason: 'schema-violation', detail: describeIssues(r.error) };
+    return r.success
+      ? { ok: true, value: r.data }
+      : { ok: false, reason: 'schema-violation', detail: describeIssues(r.error) };
   };
   return {
     name,
@@ -43,7 +45,8 @@ export function topic<T>(spec: { name: string; schema: z.ZodType<T> }): Topic<T>
     check,
     serialize: (value) => Buffer.from(JSON.stringify(value)),
     decode(bytes, validate = true) {
-      if (bytes === null || bytes.length === 0) return { ok: false, reason: 'empty', detail: 'the message has no value' };
+      if (bytes === null || bytes.length === 0)
+        return { ok: false, reason: 'empty', detail: 'the message has no value' };
       let parsed: unknown;
       try {
         parsed = JSON.parse(bytes.toString('utf8'));
@@ -66,18 +69,30 @@ export interface TopicSpec {
  */
 export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
   requireKind(typeof admin?.createTopics === 'function', 'admin', 'must be a KafkaJS admin client', admin);
-  requireKind(Array.isArray(specs) && specs.length > 0, 'specs', 'must be a non-empty array of { topic, partitions }', specs);
+  requireKind(
+    Array.isArray(specs) && specs.length > 0,
+    'specs',
+    'must be a non-empty array of { topic, partitions }',
+    specs,
+  );
   const wanted = specs.map((s, i) => {
     const name = typeof s?.topic === 'string' ? s.topic : s?.topic?.name;
     requireTopicName(`specs[${i}].topic`, name);
     requirePositiveInt(`specs[${i}].partitions`, s.partitions);
     return { topic: name, numPartitions: s.partitions, replicationFactor: 1 };
   });
-  requireArg(new Set(wanted.map((w) => w.topic)).size === wanted.length, 'specs', 'must not name a topic twice', wanted.map((w) => w.topic).join(','));
+  requireArg(
+    new Set(wanted.map((w) => w.topic)).size === wanted.length,
+    'specs',
+    'must not name a topic twice',
+    wanted.map((w) => w.topic).join(','),
+  );
   const existing = new Set(await kafkaCall('listing topics', () => admin.listTopics()));
   const missing = wanted.filter((w) => !existing.has(w.topic));
   if (missing.length > 0) {
-    await kafkaCall(`creating topics ${missing.map((m) => `"${m.topic}"`).join(', ')}`, () => admin.createTopics({ topics: missing, waitForLeaders: true }));
+    await kafkaCall(`creating topics ${missing.map((m) => `"${m.topic}"`).join(', ')}`, () =>
+      admin.createTopics({ topics: missing, waitForLeaders: true }),
+    );
   }
   return missing.map((m) => m.topic);
 }

@@ -10,7 +10,12 @@ export type Event = z.infer<typeof eventSchema>;
 export const eventTopic = (name: string) => topic({ name, schema: eventSchema });
 
 /** Test-friendly timings: a consumer that leaves or dies gives its partitions up within seconds. */
-export const FAST_GROUP = { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100 };
+export const FAST_GROUP = {
+  sessionTimeout: 6_000,
+  heartbeatInterval: 500,
+  rebalanceTimeout: 6_000,
+  maxWaitTimeInMs: 100,
+};
 
 /**
  * A connected idempotent producer, disconnected when the test ends. Idempotent because a plain

@@ -23,7 +23,12 @@ describe('committed offsets', () => {
     const group = ns.groupId('resume');
     const start = async (into: number[]) => {
       const consumer = await consumerFor(ns, group, kafka);
-      await runTypedConsumer(consumer, { topic: t, fromBeginning: true, deadLetter: { topic: dlt, producer: dltProducer }, handle: async (m) => void into.push(m.value.seq) });
+      await runTypedConsumer(consumer, {
+        topic: t,
+        fromBeginning: true,
+        deadLetter: { topic: dlt, producer: dltProducer },
+        handle: async (m) => void into.push(m.value.seq),
+      });
       return consumer;
     };
 
@@ -96,13 +101,20 @@ describe('dead-letter topic', () => {
     await readAll(ns, dlt, dead);
     await eventually(() => dead.length === 3, { timeoutMs: 30_000, what: 'dead letters readable' });
     expect(dead.map((d) => d.value)).toEqual(['{"entity":"a","seq":', JSON.stringify({ entity: 'a', seq: -1 }), null]);
-    expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['invalid-json', 'schema-violation', 'empty']);
+    expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
+      'invalid-json',
+      'schema-violation',
+      'empty',
+    ]);
     expect(dead[0]!.headers[DEAD_LETTER_HEADERS.detail]).toMatch(/JSON/);
     expect(dead[1]!.headers[DEAD_LETTER_HEADERS.detail]).toBe('seq: Too small: expected number to be >=0');
     expect(dead[1]!.headers['trace-id']).toBe('t-42'); // original headers travel with the copy
-    expect(dead.map((d) => `${d.headers[DEAD_LETTER_HEADERS.topic]}/${d.headers[DEAD_LETTER_HEADERS.partition]}@${d.headers[DEAD_LETTER_HEADERS.offset]}`)).toEqual(
-      ['1', '3', '4'].map((o) => `${t.name}/0@${o}`),
-    );
+    expect(
+      dead.map(
+        (d) =>
+          `${d.headers[DEAD_LETTER_HEADERS.topic]}/${d.headers[DEAD_LETTER_HEADERS.partition]}@${d.headers[DEAD_LETTER_HEADERS.offset]}`,
+      ),
+    ).toEqual(['1', '3', '4'].map((o) => `${t.name}/0@${o}`));
 
     await raw.send({ topic: t.name, messages: [good(3), { key: 'a', value: 'not json' }, good(4)] });
     await eventually(() => handled.length === 5, { timeoutMs: 30_000, what: 'later good messages handled' });

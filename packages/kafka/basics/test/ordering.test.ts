@@ -26,7 +26,13 @@ describe('keys, partitions and per-key ordering', () => {
     await ns.createTopics([{ topic: events.name, numPartitions: PARTITIONS }, { topic: ns.topic('keyed-dlt') }]);
     const kafka = ns.kafka();
     const producer = typedProducer(await producerFor(kafka));
-    await produceHistories(async (batch) => void (await producer.send(events, batch.map((e) => ({ key: e.entity, value: e })))));
+    await produceHistories(
+      async (batch) =>
+        void (await producer.send(
+          events,
+          batch.map((e) => ({ key: e.entity, value: e })),
+        )),
+    );
 
     const seen: Array<Event & { partition: number }> = [];
     await runTypedConsumer(await consumerFor(ns, ns.groupId('keyed')), {
@@ -35,10 +41,15 @@ describe('keys, partitions and per-key ordering', () => {
       deadLetter: { topic: ns.topic('keyed-dlt'), producer: await producerFor(kafka) },
       handle: async (m) => void seen.push({ ...m.value, partition: m.partition }),
     });
-    await eventually(() => seen.length === ENTITIES.length * PER_ENTITY, { timeoutMs: 30_000, what: 'all keyed messages consumed' });
+    await eventually(() => seen.length === ENTITIES.length * PER_ENTITY, {
+      timeoutMs: 30_000,
+      what: 'all keyed messages consumed',
+    });
 
     for (const [entity, seqs] of byEntity(seen)) expect(seqs, entity).toEqual(range(PER_ENTITY));
-    const partitionsOf = new Map(ENTITIES.map((e) => [e, new Set(seen.filter((s) => s.entity === e).map((s) => s.partition))]));
+    const partitionsOf = new Map(
+      ENTITIES.map((e) => [e, new Set(seen.filter((s) => s.entity === e).map((s) => s.partition))]),
+    );
     for (const [entity, parts] of partitionsOf) expect(parts.size, entity).toBe(1);
     expect(new Set(seen.map((s) => s.partition)).size).toBe(PARTITIONS);
     // Across partitions there is no order: some message sent later was handled before one sent earlier.
@@ -52,7 +63,10 @@ describe('keys, partitions and per-key ordering', () => {
     await ns.createTopics([{ topic: name, numPartitions: PARTITIONS }, { topic: ns.topic('unkeyed-dlt') }]);
     const kafka = ns.kafka();
     const raw = await producerFor(kafka);
-    await produceHistories(async (batch) => void (await raw.send({ topic: name, messages: batch.map((e) => ({ value: JSON.stringify(e) })) })));
+    await produceHistories(
+      async (batch) =>
+        void (await raw.send({ topic: name, messages: batch.map((e) => ({ value: JSON.stringify(e) })) })),
+    );
 
     const seen: Event[] = [];
     await runTypedConsumer(await consumerFor(ns, ns.groupId('unkeyed')), {
@@ -61,10 +75,15 @@ describe('keys, partitions and per-key ordering', () => {
       deadLetter: { topic: ns.topic('unkeyed-dlt'), producer: await producerFor(kafka) },
       handle: async (m) => void seen.push(m.value),
     });
-    await eventually(() => seen.length === ENTITIES.length * PER_ENTITY, { timeoutMs: 30_000, what: 'all unkeyed messages consumed' });
+    await eventually(() => seen.length === ENTITIES.length * PER_ENTITY, {
+      timeoutMs: 30_000,
+      what: 'all unkeyed messages consumed',
+    });
 
     const outOfOrder = [...byEntity(seen)].filter(([, seqs]) => seqs.some((s, i) => i > 0 && s < seqs[i - 1]!));
     expect(outOfOrder.length).toBeGreaterThan(0); // every message arrived, but histories are scrambled
-    expect([...byEntity(seen).values()].every((seqs) => [...seqs].sort((a, b) => a - b).join() === range(PER_ENTITY).join())).toBe(true);
+    expect(
+      [...byEntity(seen).values()].every((seqs) => [...seqs].sort((a, b) => a - b).join() === range(PER_ENTITY).join()),
+    ).toBe(true);
   });
 });

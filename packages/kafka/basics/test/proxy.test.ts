@@ -1,4 +1,11 @@
-import { eventually, kafkaClient, type KafkaNamespace, kafkaNamespace, type ProxiedServer, proxyTo } from '@poc/harness';
+import {
+  eventually,
+  kafkaClient,
+  type KafkaNamespace,
+  kafkaNamespace,
+  type ProxiedServer,
+  proxyTo,
+} from '@poc/harness';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { KafkaServiceError, isKafkaServiceError, redirectingSocketFactory, typedProducer } from '../src/index.ts';
 import { eventTopic, producerFor, range, readAll, type RawMessage } from './helpers.ts';
@@ -14,7 +21,9 @@ async function proxiedProducer(proxy: ProxiedServer) {
   const connections: Array<{ target: string; redirected: boolean }> = [];
   const broker = ns.brokers.split(',')[0]!;
   const kafka = kafkaClient(ns.brokers, {
-    socketFactory: redirectingSocketFactory({ [broker]: proxy.listen }, (target, redirected) => connections.push({ target, redirected })),
+    socketFactory: redirectingSocketFactory({ [broker]: proxy.listen }, (target, redirected) =>
+      connections.push({ target, redirected }),
+    ),
     // Fail fast while the link is cut: a few quick retries, then the error reaches the caller.
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
     connectionTimeout: 1_000,
@@ -56,12 +65,18 @@ describe('producer behind toxiproxy (all broker connections redirected through i
     const err = await producer.send(t, [value(3)]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KafkaServiceError);
     expect(isKafkaServiceError(err)).toBe(true);
-    expect((err as Error).message).toMatch(new RegExp(`^sending 1 message\\(s\\) to "${t.name}" failed: KafkaJS\\w+Error: `));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^sending 1 message\\(s\\) to "${t.name}" failed: KafkaJS\\w+Error: `),
+    );
     expect((err as Error).message).toMatch(/ECONNREFUSED|Connection|closed|timeout/i);
 
     await proxy.restore();
     // The application's retry: the same message again, then new ones, on the same producer.
-    await eventually(() => producer.send(t, [value(3)]).then(() => true), { timeoutMs: 30_000, intervalMs: 200, what: 'send after restore' });
+    await eventually(() => producer.send(t, [value(3)]).then(() => true), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'send after restore',
+    });
     for (const seq of range(2, 4)) await producer.send(t, [value(seq)]);
 
     const seen: RawMessage[] = [];

@@ -28,7 +28,11 @@ const admin = kafka.admin();
 const producer = kafka.producer();
 let run = 0;
 
-async function once(topic: string, handlerName: keyof typeof HANDLERS, variant: (typeof VARIANTS)[number]): Promise<number> {
+async function once(
+  topic: string,
+  handlerName: keyof typeof HANDLERS,
+  variant: (typeof VARIANTS)[number],
+): Promise<number> {
   const { messages, handle } = HANDLERS[handlerName];
   const group = ns.groupId(`g${run++}`);
   const consumers: Consumer[] = [];
@@ -37,7 +41,13 @@ async function once(topic: string, handlerName: keyof typeof HANDLERS, variant: 
   let last = 0;
   try {
     for (let i = 0; i < variant.members; i++) {
-      const c = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100 });
+      const c = kafka.consumer({
+        groupId: group,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 10_000,
+        maxWaitTimeInMs: 100,
+      });
       await c.connect();
       consumers.push(c);
       await runGroupConsumer(c, {
@@ -52,12 +62,21 @@ async function once(topic: string, handlerName: keyof typeof HANDLERS, variant: 
         },
       });
     }
-    await eventually(async () => {
-      const a = await describeAssignment(admin, group, topic);
-      return a.state === 'Stable' && a.members.length === variant.members && coversExactlyOnce(a, PARTITIONS);
-    }, { timeoutMs: 60_000, intervalMs: 100, what: 'a settled group' });
+    await eventually(
+      async () => {
+        const a = await describeAssignment(admin, group, topic);
+        return a.state === 'Stable' && a.members.length === variant.members && coversExactlyOnce(a, PARTITIONS);
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'a settled group' },
+    );
     for (let sent = 0; sent < messages; sent += 1_000) {
-      await producer.send({ topic, messages: Array.from({ length: Math.min(1_000, messages - sent) }, (_, i) => ({ key: `k${sent + i}`, value: `{"n":${sent + i}}` })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: Math.min(1_000, messages - sent) }, (_, i) => ({
+          key: `k${sent + i}`,
+          value: `{"n":${sent + i}}`,
+        })),
+      });
     }
     await eventually(() => handled >= messages, { timeoutMs: 120_000, intervalMs: 5, what: `${messages} handled` });
     return messages / ((last - first) / 1_000);
@@ -92,7 +111,9 @@ try {
         r[v.name] = await once(topic, handlerName, v);
       }
       perRound.push(r);
-      process.stderr.write(`  ${handlerName} round ${round + 1}/${ROUNDS}: ${VARIANTS.map((v) => `${v.name} ${Math.round(r[v.name]!)} msg/s`).join(', ')}\n`);
+      process.stderr.write(
+        `  ${handlerName} round ${round + 1}/${ROUNDS}: ${VARIANTS.map((v) => `${v.name} ${Math.round(r[v.name]!)} msg/s`).join(', ')}\n`,
+      );
     }
     const base = VARIANTS[0].name;
     const c: Comparison = {
@@ -101,7 +122,11 @@ try {
       kind: 'throughput',
       baseline: base,
       rounds: ROUNDS,
-      variants: VARIANTS.map((v) => ({ name: v.name, opsPerSec: summarize(perRound.map((r) => r[v.name]!)), errors: 0 })),
+      variants: VARIANTS.map((v) => ({
+        name: v.name,
+        opsPerSec: summarize(perRound.map((r) => r[v.name]!)),
+        errors: 0,
+      })),
       ratios: VARIANTS.slice(1).map((v) => {
         const s = summarize(perRound.map((r) => r[v.name]! / r[base]!));
         return { variant: v.name, baseline: base, median: s.median, min: s.min, max: s.max };
@@ -110,7 +135,8 @@ try {
     comparisons[handlerName] = c;
     report.add(c);
   }
-  const ratio = (h: keyof typeof HANDLERS, v: string): string => comparisons[h]!.ratios.find((r) => r.variant === v)!.median.toFixed(2);
+  const ratio = (h: keyof typeof HANDLERS, v: string): string =>
+    comparisons[h]!.ratios.find((r) => r.variant === v)!.median.toFixed(2);
   await report.finish(
     `With 2 ms of I/O per message, 2 and 4 consumers on 4 partitions handled ${ratio('2 ms I/O per message', '2 consumers')}x and ${ratio('2 ms I/O per message', '4 consumers')}x the messages/s of one; ` +
       `with a no-op handler, where the client and broker on 2 shared cores are the bottleneck, ${ratio('no-op handler', '2 consumers')}x and ${ratio('no-op handler', '4 consumers')}x.`,

@@ -6,10 +6,22 @@ import { kafkaClient } from '@poc/harness';
 import { logLevel, type EachMessagePayload } from 'kafkajs';
 import { runGroupConsumer, type CommitMode } from './index.ts';
 
-const [commit, topic, groupId, crashAfterArg, commitEveryArg] = process.argv.slice(2) as [CommitMode, string, string, string, string | undefined];
+const [commit, topic, groupId, crashAfterArg, commitEveryArg] = process.argv.slice(2) as [
+  CommitMode,
+  string,
+  string,
+  string,
+  string | undefined,
+];
 const crashAfter = Number(crashAfterArg);
 const kafka = kafkaClient(process.env.POC_KAFKA_BROKERS!, { logLevel: logLevel.NOTHING });
-const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100 });
+const consumer = kafka.consumer({
+  groupId,
+  sessionTimeout: 6_000,
+  heartbeatInterval: 500,
+  rebalanceTimeout: 6_000,
+  maxWaitTimeInMs: 100,
+});
 consumer.on(consumer.events.GROUP_JOIN, () => console.log('joined'));
 
 let processed = 0;

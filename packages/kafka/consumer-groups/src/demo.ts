@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, kafkaNamespace, serverFor, spawnTsWorker, type Worker } from '@poc/harness';
 import { logLevel, type Consumer } from 'kafkajs';
-import { consumerLag, coversExactlyOnce, describeAssignment, runGroupConsumer, trackAssignment, type AssignmentTracker, type CommitMode } from './index.ts';
+import {
+  consumerLag,
+  coversExactlyOnce,
+  describeAssignment,
+  runGroupConsumer,
+  trackAssignment,
+  type AssignmentTracker,
+  type CommitMode,
+} from './index.ts';
 
 const server = await serverFor('kafka');
 const ns = await kafkaNamespace({ name: 'demo' }); // unique topic names, deleted at the end
@@ -15,11 +23,17 @@ const closers: Array<() => Promise<unknown>> = [];
 const admin = kafka.admin();
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 const send = (topic: string, from: number, n: number, keyed = true) =>
-  producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: keyed ? `k${from + i}` : null, value: String(from + i) })) });
+  producer.send({
+    topic,
+    messages: Array.from({ length: n }, (_, i) => ({ key: keyed ? `k${from + i}` : null, value: String(from + i) })),
+  });
 
 try {
   await Promise.all([admin.connect(), producer.connect()]);
-  closers.push(() => admin.disconnect(), () => producer.disconnect());
+  closers.push(
+    () => admin.disconnect(),
+    () => producer.disconnect(),
+  );
   say(`Kafka consumer groups demo (Kafka ${server.version}, ${server.provider})`);
 
   say('\n1. A group shares the partitions of a 4-partition topic');
@@ -48,12 +62,20 @@ try {
   };
   const show = async (expected: number, what: string): Promise<void> => {
     const nameOf = (memberId: string): string | undefined => [...names].find(([, t]) => t.memberId() === memberId)?.[0];
-    const a = await eventually(async () => {
-      const d = await describeAssignment(admin, group, topic);
-      const settled = d.state === 'Stable' && d.members.length === expected && coversExactlyOnce(d, 4);
-      return settled && d.members.every((m) => nameOf(m.memberId) !== undefined) ? d : false;
-    }, { timeoutMs: 30_000, what: `${expected} stable members` });
-    say(`   ${what.padEnd(22)} ${a.members.map((m) => `${nameOf(m.memberId)} -> [${m.partitions.join(',')}]`).sort().join('   ')}`);
+    const a = await eventually(
+      async () => {
+        const d = await describeAssignment(admin, group, topic);
+        const settled = d.state === 'Stable' && d.members.length === expected && coversExactlyOnce(d, 4);
+        return settled && d.members.every((m) => nameOf(m.memberId) !== undefined) ? d : false;
+      },
+      { timeoutMs: 30_000, what: `${expected} stable members` },
+    );
+    say(
+      `   ${what.padEnd(22)} ${a.members
+        .map((m) => `${nameOf(m.memberId)} -> [${m.partitions.join(',')}]`)
+        .sort()
+        .join('   ')}`,
+    );
   };
   await join('A');
   await show(1, 'A joins:');
@@ -70,7 +92,9 @@ try {
   const t0 = performance.now();
   for (;;) {
     const lag = await consumerLag(admin, group, topic);
-    say(`   t=${String(Math.round(performance.now() - t0)).padStart(5)} ms  lag ${String(lag.total).padStart(4)}  per partition [${lag.partitions.map((p) => p.lag).join(', ')}]`);
+    say(
+      `   t=${String(Math.round(performance.now() - t0)).padStart(5)} ms  lag ${String(lag.total).padStart(4)}  per partition [${lag.partitions.map((p) => p.lag).join(', ')}]`,
+    );
     if (lag.total === 0) break;
     await sleep(400);
   }
@@ -79,8 +103,12 @@ try {
   say('\n3. Kill a consumer process (SIGKILL) after it processed 7 of 20 messages, then start another');
   const script = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
   const env = { POC_KAFKA_BROKERS: server.url };
-  const processed = (w: Worker): number[] => w.lines.filter((l) => l.startsWith('processed ')).map((l) => Number(l.slice(10)));
-  for (const [commit, every] of [['auto', undefined], ['after-processing', 5]] as Array<[CommitMode, number | undefined]>) {
+  const processed = (w: Worker): number[] =>
+    w.lines.filter((l) => l.startsWith('processed ')).map((l) => Number(l.slice(10)));
+  for (const [commit, every] of [
+    ['auto', undefined],
+    ['after-processing', 5],
+  ] as Array<[CommitMode, number | undefined]>) {
     const t = ns.topic(`crash-${commit}`);
     const g = ns.groupId(`crash-${commit}`);
     await ns.createTopics([{ topic: t, numPartitions: 1 }]);
@@ -90,10 +118,13 @@ try {
     closers.push(() => first.kill());
     await first.waitForLine('crash-point', 30_000);
     const expected = commit === 'auto' ? 20 : 5;
-    const atCrash = await eventually(async () => {
-      const l = await consumerLag(admin, g, t);
-      return l.partitions[0]!.committed === expected ? l : false;
-    }, { timeoutMs: 20_000, what: 'the commit' });
+    const atCrash = await eventually(
+      async () => {
+        const l = await consumerLag(admin, g, t);
+        return l.partitions[0]!.committed === expected ? l : false;
+      },
+      { timeoutMs: 20_000, what: 'the commit' },
+    );
     await first.kill();
     const second = spawnTsWorker(script, [commit, t, g, '0', ...extra], env);
     closers.push(() => second.kill());
@@ -107,8 +138,12 @@ try {
     const twice = again.filter((v) => processed(first).includes(v));
     const label = commit === 'auto' ? 'auto-commit + hand-off' : 'commit after processing (every 5)';
     say(`   ${label}:`);
-    say(`     killed after processing ${processed(first).length}; committed offset ${atCrash.partitions[0]!.committed}, lag ${atCrash.total}`);
-    say(`     successor processed ${again.length}: lost ${lost.length} [${lost.join(',')}], duplicated ${twice.length} [${twice.join(',')}]`);
+    say(
+      `     killed after processing ${processed(first).length}; committed offset ${atCrash.partitions[0]!.committed}, lag ${atCrash.total}`,
+    );
+    say(
+      `     successor processed ${again.length}: lost ${lost.length} [${lost.join(',')}], duplicated ${twice.length} [${twice.join(',')}]`,
+    );
   }
   say('\ndone');
 } finally {

@@ -50,6 +50,8 @@ export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promis
     return await call();
   } catch (e) {
     if (isGroupError(e)) throw e;
-    throw new GroupServiceError(`${what} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
+    throw new GroupServiceError(`${what} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, {
+      cause: e,
+    });
   }
 }

@@ -27,17 +27,39 @@ const isAdmin = (a: unknown): a is Admin => typeof (a as Admin | undefined)?.fet
 /** Subscribes a connected consumer and runs it with the chosen commit strategy. */
 export async function runGroupConsumer(consumer: Consumer, options: GroupConsumerOptions): Promise<void> {
   requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object { topic, commit, handle }', options);
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object { topic, commit, handle }',
+    options,
+  );
   const { topic, commit, commitEvery = 1, handle, fromBeginning = false } = options;
   requireName('topic', topic);
-  requireArg(commit === 'auto' || commit === 'after-processing', 'commit', 'must be "auto" or "after-processing"', commit);
-  requireArg(Number.isSafeInteger(commitEvery) && commitEvery > 0, 'commitEvery', 'must be a positive integer', commitEvery);
-  requireArg(commit === 'after-processing' || options.commitEvery === undefined, 'commitEvery', 'only applies to commit "after-processing"', commitEvery);
+  requireArg(
+    commit === 'auto' || commit === 'after-processing',
+    'commit',
+    'must be "auto" or "after-processing"',
+    commit,
+  );
+  requireArg(
+    Number.isSafeInteger(commitEvery) && commitEvery > 0,
+    'commitEvery',
+    'must be a positive integer',
+    commitEvery,
+  );
+  requireArg(
+    commit === 'after-processing' || options.commitEvery === undefined,
+    'commitEvery',
+    'only applies to commit "after-processing"',
+    commitEvery,
+  );
   requireKind(typeof handle === 'function', 'handle', 'must be a function (payload) => Promise<void>', handle);
 
   await kafkaCall(`subscribing to "${topic}"`, () => consumer.subscribe({ topics: [topic], fromBeginning }));
   if (commit === 'auto') {
-    await kafkaCall(`running the consumer of "${topic}"`, () => consumer.run({ autoCommit: true, eachMessage: handle }));
+    await kafkaCall(`running the consumer of "${topic}"`, () =>
+      consumer.run({ autoCommit: true, eachMessage: handle }),
+    );
     return;
   }
   await kafkaCall(`running the consumer of "${topic}"`, () =>
@@ -48,7 +70,9 @@ export async function runGroupConsumer(consumer: Consumer, options: GroupConsume
         let next: string | undefined; // one past the last processed offset, not yet committed
         const flush = async (): Promise<void> => {
           if (next === undefined) return;
-          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          await commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+          });
           next = undefined;
         };
         let sinceCommit = 0;
@@ -90,7 +114,9 @@ export async function consumerLag(admin: Admin, groupId: string, topic: string):
   requireName('topic', topic);
   const [ends, committed] = await Promise.all([
     kafkaCall(`fetching the offsets of "${topic}"`, () => admin.fetchTopicOffsets(topic)),
-    kafkaCall(`fetching the committed offsets of group "${groupId}"`, () => admin.fetchOffsets({ groupId, topics: [topic] })),
+    kafkaCall(`fetching the committed offsets of group "${groupId}"`, () =>
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ),
   ]);
   const mine = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   const partitions = ends

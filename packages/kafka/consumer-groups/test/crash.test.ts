@@ -16,11 +16,18 @@ const CRASH_AFTER = 7; // the worker processes 7 messages, then dies in the midd
 const SENTINEL = 999; // produced after the restart: once it is processed, every re-delivery came before it
 
 function spawn(commit: CommitMode, topic: string, group: string, crashAfter: number, commitEvery?: number): Worker {
-  const w = spawnTsWorker(WORKER, [commit, topic, group, String(crashAfter), ...(commitEvery ? [String(commitEvery)] : [])]);
+  const w = spawnTsWorker(WORKER, [
+    commit,
+    topic,
+    group,
+    String(crashAfter),
+    ...(commitEvery ? [String(commitEvery)] : []),
+  ]);
   onTestFinished(() => w.kill());
   return w;
 }
-const processed = (w: Worker): number[] => w.lines.filter((l) => l.startsWith('processed ')).map((l) => Number(l.slice(10)));
+const processed = (w: Worker): number[] =>
+  w.lines.filter((l) => l.startsWith('processed ')).map((l) => Number(l.slice(10)));
 
 /** Crash a worker at the same point, restart one, and report what was done, lost and done twice. */
 async function crashAndRestart(commit: CommitMode, commitEvery?: number) {
@@ -36,10 +43,13 @@ async function crashAndRestart(commit: CommitMode, commitEvery?: number) {
   await first.waitForLine('crash-point', 30_000);
   // What the group has committed at the moment of the crash (wait for the commit that is coming).
   const expectedCommitted = commit === 'auto' ? MESSAGES : Math.floor(CRASH_AFTER / commitEvery!) * commitEvery!;
-  const atCrash = await eventually(async () => {
-    const lag = await consumerLag(admin, group, topic);
-    return lag.partitions[0]!.committed === expectedCommitted ? lag : false;
-  }, { timeoutMs: 20_000, what: `committed offset ${expectedCommitted}` });
+  const atCrash = await eventually(
+    async () => {
+      const lag = await consumerLag(admin, group, topic);
+      return lag.partitions[0]!.committed === expectedCommitted ? lag : false;
+    },
+    { timeoutMs: 20_000, what: `committed offset ${expectedCommitted}` },
+  );
   await first.kill(); // SIGKILL: no shutdown hook, no final commit
 
   const second = spawn(commit, topic, group, 0, commitEvery);
@@ -50,7 +60,13 @@ async function crashAndRestart(commit: CommitMode, commitEvery?: number) {
   const done = [...processed(first), ...processed(second).filter((v) => v !== SENTINEL)];
   const lost = range(MESSAGES).filter((v) => !done.includes(v));
   const twice = range(MESSAGES).filter((v) => done.filter((d) => d === v).length > 1);
-  return { first: processed(first), committedAtCrash: atCrash.partitions[0]!.committed, lagAtCrash: atCrash.total, lost, twice };
+  return {
+    first: processed(first),
+    committedAtCrash: atCrash.partitions[0]!.committed,
+    lagAtCrash: atCrash.total,
+    lost,
+    twice,
+  };
 }
 
 describe('a consumer process killed mid-stream (SIGKILL), then restarted', () => {

@@ -33,11 +33,14 @@ describe('consumer lag (log end offset − committed offset)', () => {
       handle: () => sleep(5).then(() => undefined), // 5 ms of "work" per message, so the drain takes a while
     });
     const samples: number[] = [];
-    await eventually(async () => {
-      const lag = await consumerLag(admin, group, topic);
-      samples.push(lag.total);
-      return lag.total === 0;
-    }, { timeoutMs: 30_000, intervalMs: 50, what: 'lag drained to 0' });
+    await eventually(
+      async () => {
+        const lag = await consumerLag(admin, group, topic);
+        samples.push(lag.total);
+        return lag.total === 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, what: 'lag drained to 0' },
+    );
     expect(samples[0]).toBeLessThanOrEqual(200);
     expect(samples.at(-1)).toBe(0);
     expect(samples.every((s, i) => i === 0 || s <= samples[i - 1]!)).toBe(true); // never grows while draining

@@ -1,6 +1,12 @@
 import { eventually, kafkaNamespace, type KafkaNamespace } from '@poc/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coversExactlyOnce, describeAssignment, runGroupConsumer, trackAssignment, type AssignmentTracker } from '../src/index.ts';
+import {
+  coversExactlyOnce,
+  describeAssignment,
+  runGroupConsumer,
+  trackAssignment,
+  type AssignmentTracker,
+} from '../src/index.ts';
 import { adminFor, consumerFor, produceSeq, producerFor, range } from './helpers.ts';
 
 let ns: KafkaNamespace;
@@ -26,7 +32,8 @@ describe('partitions shared by a group, and rebalancing', () => {
         topic,
         commit: 'after-processing',
         fromBeginning: true,
-        handle: async ({ message }) => void handledBy.set(String(message.value), new Set([...(handledBy.get(String(message.value)) ?? []), name])),
+        handle: async ({ message }) =>
+          void handledBy.set(String(message.value), new Set([...(handledBy.get(String(message.value)) ?? []), name])),
       });
       return { tracker, stop: () => consumer.disconnect() };
     };
@@ -35,7 +42,8 @@ describe('partitions shared by a group, and rebalancing', () => {
       eventually(
         async () => {
           const a = await describeAssignment(admin, group, topic);
-          if (a.state !== 'Stable' || a.members.length !== trackers.length || !coversExactlyOnce(a, PARTITIONS)) return false;
+          if (a.state !== 'Stable' || a.members.length !== trackers.length || !coversExactlyOnce(a, PARTITIONS))
+            return false;
           const views = trackers.map((t) => a.members.find((m) => m.memberId === t.memberId())?.partitions.join());
           return views.every((v, i) => v === trackers[i]!.partitions().join()) ? a : false;
         },

@@ -27,7 +27,10 @@ const VARIANTS: Array<[name: string, isolation: IsolationLevel]> = [
 ];
 
 async function keepStaffed(tx: pg.PoolClient, shift: number): Promise<'off' | 'on' | 'found empty'> {
-  const { rows } = await tx.query<{ doctor: string; on_call: boolean }>('SELECT doctor, on_call FROM rota WHERE shift = $1', [shift]);
+  const { rows } = await tx.query<{ doctor: string; on_call: boolean }>(
+    'SELECT doctor, on_call FROM rota WHERE shift = $1',
+    [shift],
+  );
   const on = rows.filter((r) => r.on_call);
   if (on.length === 0) {
     await tx.query('UPDATE rota SET on_call = true WHERE shift = $1', [shift]);
@@ -49,13 +52,22 @@ interface Tally {
   gaveUp: number;
 }
 
-async function compareAt(pool: pg.Pool, shifts: number): Promise<{ comparison: Comparison; tallies: Map<string, Tally> }> {
+async function compareAt(
+  pool: pg.Pool,
+  shifts: number,
+): Promise<{ comparison: Comparison; tallies: Map<string, Tally> }> {
   const all = Array.from({ length: shifts }, (_, i) => i + 1);
-  const tallies = new Map<string, Tally>(VARIANTS.map(([name]) => [name, { committed: 0, retries: 0, foundEmpty: 0, gaveUp: 0 }]));
+  const tallies = new Map<string, Tally>(
+    VARIANTS.map(([name]) => [name, { committed: 0, retries: 0, foundEmpty: 0, gaveUp: 0 }]),
+  );
   let counting = false; // compareLoad's warm-up runs every variant once before the timed rounds: not counted
   const operation = (name: string, isolation: IsolationLevel): (() => Promise<void>) => {
     const tally = tallies.get(name)!;
-    const runner = transactionRunner(pool, { isolation, maxAttempts: MAX_ATTEMPTS, onRetry: () => void (counting && tally.retries++) });
+    const runner = transactionRunner(pool, {
+      isolation,
+      maxAttempts: MAX_ATTEMPTS,
+      onRetry: () => void (counting && tally.retries++),
+    });
     return async () => {
       const shift = 1 + Math.floor(Math.random() * shifts);
       try {
@@ -89,7 +101,8 @@ async function compareAt(pool: pg.Pool, shifts: number): Promise<{ comparison: C
 }
 
 const per100 = (t: Tally): number => Math.round((t.retries / Math.max(1, t.committed)) * 1000) / 10;
-const ratio = (c: Comparison, variant: string): string => c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
+const ratio = (c: Comparison, variant: string): string =>
+  c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
 
 const db = await postgresDatabase({ name: 'bench' });
 const pool = db.pool({ max: CONCURRENCY });
@@ -121,7 +134,11 @@ try {
       report.add({ id: `${id}-retries`, title: `${label}: retries per 100 committed`, value: per100(t) });
       report.add({ id: `${id}-gave-up`, title: `${label}: failed all ${MAX_ATTEMPTS} attempts`, value: t.gaveUp });
       report.add({ id: `${id}-empty`, title: `${label}: found a shift with 0 on call`, value: t.foundEmpty });
-      report.add({ id: `${id}-invariant`, title: `${label}: always >= 1 doctor on call`, value: t.foundEmpty === 0 ? 'held' : 'broken' });
+      report.add({
+        id: `${id}-invariant`,
+        title: `${label}: always >= 1 doctor on call`,
+        value: t.foundEmpty === 0 ? 'held' : 'broken',
+      });
     }
     results.push({ shifts, comparison, tallies });
   }

@@ -13,7 +13,9 @@ const ROUNDS = 5;
 const server = await serverFor('postgres');
 const db = await postgresDatabase({ name: 'demo' });
 try {
-  console.log(`PostgreSQL ${server.version} (${server.provider}). Each scenario runs on two real connections, T1 and T2.\n`);
+  console.log(
+    `PostgreSQL ${server.version} (${server.provider}). Each scenario runs on two real connections, T1 and T2.\n`,
+  );
   const s = await openSessions(() => db.client());
 
   for (const scenario of SCENARIOS) {
@@ -37,7 +39,9 @@ try {
   const pool = db.pool({ max: REQUESTS });
   await createRota(pool);
   await warmPool(pool, REQUESTS);
-  console.log(`On-call rota under load: ${ROUNDS} shifts, each staffed with alice and bob, then hit by ${REQUESTS} concurrent`);
+  console.log(
+    `On-call rota under load: ${ROUNDS} shifts, each staffed with alice and bob, then hit by ${REQUESTS} concurrent`,
+  );
   console.log(`"go off call if at least 2 are on call" transactions (alternately for alice and bob).`);
   const variants: Array<[string, TransactionOptions]> = [
     ['read committed, no retry', { isolation: 'read committed', maxAttempts: 1 }],
@@ -47,18 +51,29 @@ try {
     ['serializable + retry', { isolation: 'serializable' }],
   ];
   let shift = 0;
-  console.log(`  ${'variant'.padEnd(26)} ${'empty shifts'.padEnd(13)} ${'on call per shift'.padEnd(18)} ${'went off'.padEnd(9)} ${'refused'.padEnd(8)} ${'failed'.padEnd(7)} retries`);
+  console.log(
+    `  ${'variant'.padEnd(26)} ${'empty shifts'.padEnd(13)} ${'on call per shift'.padEnd(18)} ${'went off'.padEnd(9)} ${'refused'.padEnd(8)} ${'failed'.padEnd(7)} retries`,
+  );
   for (const [name, options] of variants) {
     const rs: RushResult[] = [];
     for (let i = 0; i < ROUNDS; i++) rs.push(await rushShift(pool, ++shift, REQUESTS, options));
     const total = (k: 'wentOff' | 'refused' | 'gaveUp' | 'retries'): number => rs.reduce((n, r) => n + r[k], 0);
     const empty = `${rs.filter((r) => r.onCall === 0).length}/${ROUNDS}`;
     console.log(
-      `  ${name.padEnd(26)} ${empty.padEnd(13)} ${rs.map((r) => r.onCall).join(' ').padEnd(18)} ${String(total('wentOff')).padEnd(9)} ${String(total('refused')).padEnd(8)} ${String(total('gaveUp')).padEnd(7)} ${total('retries')}`,
+      `  ${name.padEnd(26)} ${empty.padEnd(13)} ${rs
+        .map((r) => r.onCall)
+        .join(' ')
+        .padEnd(
+          18,
+        )} ${String(total('wentOff')).padEnd(9)} ${String(total('refused')).padEnd(8)} ${String(total('gaveUp')).padEnd(7)} ${total('retries')}`,
     );
   }
-  console.log('\n"failed" = every attempt ended in 40001 (with no retry: the first one). Only serializable keeps someone');
-  console.log('on call, and only the retry runner turns its 40001s into the right answer ("refused") instead of errors.');
+  console.log(
+    '\n"failed" = every attempt ended in 40001 (with no retry: the first one). Only serializable keeps someone',
+  );
+  console.log(
+    'on call, and only the retry runner turns its 40001s into the right answer ("refused") instead of errors.',
+  );
 } finally {
   await db.close();
 }

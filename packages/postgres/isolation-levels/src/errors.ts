@@ -13,7 +13,8 @@ abstract class IsolationError extends Error {
   }
 }
 
-const describe = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : typeof value === 'function' ? 'a function' : String(value));
+const describe = (value: unknown): string =>
+  typeof value === 'string' ? `"${value}"` : typeof value === 'function' ? 'a function' : String(value);
 
 /** An argument broke a stated rule. Thrown before any connection is taken. */
 export class TransactionArgumentError extends IsolationError {
@@ -39,7 +40,9 @@ export class RetriesExhaustedError extends IsolationError {
   readonly lastError: unknown;
   constructor(attempts: number, isolation: string, lastError: unknown) {
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} at ${isolation}: ${reason}`, { cause: lastError });
+    super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} at ${isolation}: ${reason}`, {
+      cause: lastError,
+    });
     this.attempts = attempts;
     this.isolation = isolation;
     this.lastError = lastError;
@@ -55,14 +58,18 @@ export class CommitRolledBackError extends IsolationError {
   readonly [brand] = 'CommitRolledBackError' as const;
   readonly isolation: string;
   constructor(isolation: string) {
-    super(`COMMIT was answered with ROLLBACK at ${isolation}: a statement in the transaction failed and its error was swallowed, so nothing was saved`);
+    super(
+      `COMMIT was answered with ROLLBACK at ${isolation}: a statement in the transaction failed and its error was swallowed, so nothing was saved`,
+    );
     this.isolation = isolation;
   }
 }
 
-const has = (e: unknown, kind: Kind): boolean => typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === kind;
+const has = (e: unknown, kind: Kind): boolean =>
+  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === kind;
 
-export const isTransactionArgumentError = (e: unknown): e is TransactionArgumentError => has(e, 'TransactionArgumentError');
+export const isTransactionArgumentError = (e: unknown): e is TransactionArgumentError =>
+  has(e, 'TransactionArgumentError');
 export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => has(e, 'RetriesExhaustedError');
 export const isCommitRolledBackError = (e: unknown): e is CommitRolledBackError => has(e, 'CommitRolledBackError');
 

@@ -3,7 +3,12 @@
 // whole callback again on a fresh transaction. Anything else is rolled back and rethrown unchanged.
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
-import { CommitRolledBackError, RetriesExhaustedError, TransactionArgumentError, isRetryableTransactionError } from './errors.ts';
+import {
+  CommitRolledBackError,
+  RetriesExhaustedError,
+  TransactionArgumentError,
+  isRetryableTransactionError,
+} from './errors.ts';
 
 export const ISOLATION_LEVELS = ['read committed', 'repeatable read', 'serializable'] as const;
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
@@ -57,7 +62,12 @@ export interface TransactionRunner {
 export type ConnectionSource = Pick<pg.Pool, 'connect'>;
 
 /** Full-jitter exponential backoff: random in [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))]. */
-export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
   return Math.round(random() * ceiling);
 }
@@ -72,10 +82,20 @@ const isOptionalFunction = (f: unknown): boolean => f === undefined || typeof f 
 export function transactionRunner(pool: ConnectionSource, options: TransactionOptions = {}): TransactionRunner {
   check(typeof pool?.connect === 'function', 'pool', 'must be a pg.Pool (an object with connect())', pool);
   const { isolation = 'serializable', maxAttempts = 10, baseDelayMs = 2, maxDelayMs = 100 } = options;
-  check((ISOLATION_LEVELS as readonly unknown[]).includes(isolation), 'isolation', `must be one of ${ISOLATION_LEVELS.map((l) => `"${l}"`).join(', ')}`, isolation);
+  check(
+    (ISOLATION_LEVELS as readonly unknown[]).includes(isolation),
+    'isolation',
+    `must be one of ${ISOLATION_LEVELS.map((l) => `"${l}"`).join(', ')}`,
+    isolation,
+  );
   check(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1, 'maxAttempts', 'must be an integer >= 1', maxAttempts);
   check(Number.isFinite(baseDelayMs) && baseDelayMs >= 0, 'baseDelayMs', 'must be a finite number >= 0', baseDelayMs);
-  check(Number.isFinite(maxDelayMs) && maxDelayMs >= baseDelayMs, 'maxDelayMs', `must be a finite number >= baseDelayMs (${baseDelayMs})`, maxDelayMs);
+  check(
+    Number.isFinite(maxDelayMs) && maxDelayMs >= baseDelayMs,
+    'maxDelayMs',
+    `must be a finite number >= baseDelayMs (${baseDelayMs})`,
+    maxDelayMs,
+  );
   for (const name of ['shouldRetry', 'onRetry', 'sleep', 'random'] as const) {
     check(isOptionalFunction(options[name]), name, 'must be a function when given', options[name]);
   }
@@ -138,6 +158,10 @@ export function transactionRunner(pool: ConnectionSource, options: TransactionOp
 }
 
 /** One-shot form: `inTransaction(pool, { isolation: 'serializable' }, async (tx) => ...)`. */
-export async function inTransaction<T>(pool: ConnectionSource, options: TransactionOptions, body: TransactionBody<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: ConnectionSource,
+  options: TransactionOptions,
+  body: TransactionBody<T>,
+): Promise<T> {
   return transactionRunner(pool, options).run(body);
 }

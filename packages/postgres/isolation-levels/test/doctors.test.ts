@@ -58,7 +58,12 @@ describe('the POC: serializable isolation and the retry runner', () => {
   it('every round keeps exactly one doctor on call; one request goes off call, the other 11 retry or refuse, none fails', async () => {
     const rs = await rounds({ isolation: 'serializable' });
     for (const r of rs) {
-      expect({ onCall: r.onCall, wentOff: r.wentOff, refused: r.refused, gaveUp: r.gaveUp }).toEqual({ onCall: 1, wentOff: 1, refused: REQUESTS - 1, gaveUp: 0 });
+      expect({ onCall: r.onCall, wentOff: r.wentOff, refused: r.refused, gaveUp: r.gaveUp }).toEqual({
+        onCall: 1,
+        wentOff: 1,
+        refused: REQUESTS - 1,
+        gaveUp: 0,
+      });
     }
     expect(sum(rs, 'retries')).toBeGreaterThan(0); // the server did detect conflicts; the runner absorbed them
   });

@@ -34,8 +34,13 @@ function ownPool(max: number): pg.Pool {
 }
 
 const noWait = async (): Promise<void> => {};
-const raise = (errcode: string, message = 'forced by the test'): string => `DO $$ BEGIN RAISE EXCEPTION '${message}' USING ERRCODE = '${errcode}'; END $$`;
-const serverError = async (sql: string): Promise<unknown> => other.query(sql).then(() => undefined, (e: unknown) => e);
+const raise = (errcode: string, message = 'forced by the test'): string =>
+  `DO $$ BEGIN RAISE EXCEPTION '${message}' USING ERRCODE = '${errcode}'; END $$`;
+const serverError = async (sql: string): Promise<unknown> =>
+  other.query(sql).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 beforeAll(async () => {
   db = await postgresDatabase({ name: 'runner' });
@@ -53,14 +58,17 @@ beforeEach(async () => {
     INSERT INTO doctors VALUES ('alice', true), ('bob', true);`);
 });
 
-const counter = async (id = 1): Promise<number> => (await other.query<{ value: number }>('SELECT value FROM counter WHERE id = $1', [id])).rows[0]!.value;
-const itemCount = async (): Promise<number> => (await other.query<{ n: number }>('SELECT count(*)::int AS n FROM items')).rows[0]!.n;
+const counter = async (id = 1): Promise<number> =>
+  (await other.query<{ value: number }>('SELECT value FROM counter WHERE id = $1', [id])).rows[0]!.value;
+const itemCount = async (): Promise<number> =>
+  (await other.query<{ n: number }>('SELECT count(*)::int AS n FROM items')).rows[0]!.n;
 
 describe('running a transaction', () => {
   it.each(ISOLATION_LEVELS)('runs the body at %s, commits its writes and returns its value', async (isolation) => {
     const seen = await inTransaction(pool, { isolation }, async (tx) => {
       await tx.query(`INSERT INTO items VALUES ('one')`);
-      return (await tx.query<{ transaction_isolation: string }>('SHOW transaction_isolation')).rows[0]!.transaction_isolation;
+      return (await tx.query<{ transaction_isolation: string }>('SHOW transaction_isolation')).rows[0]!
+        .transaction_isolation;
     });
     expect(seen).toBe(isolation);
     expect(await itemCount()).toBe(1);
@@ -68,41 +76,65 @@ describe('running a transaction', () => {
 
   it('defaults to serializable with 10 attempts', () => {
     const runner = transactionRunner(pool);
-    expect({ isolation: runner.isolation, maxAttempts: runner.maxAttempts }).toEqual({ isolation: 'serializable', maxAttempts: 10 });
+    expect({ isolation: runner.isolation, maxAttempts: runner.maxAttempts }).toEqual({
+      isolation: 'serializable',
+      maxAttempts: 10,
+    });
   });
 });
 
 describe('retrying conflicts', () => {
   it('retries a lost update caught at repeatable read (40001) and the second attempt builds on the committed value', async () => {
     const events: RetryEvent[] = [];
-    const result = await inTransaction(pool, { isolation: 'repeatable read', onRetry: (e) => events.push(e), sleep: noWait }, async (tx, { attempt }) => {
-      const { value } = (await tx.query<{ value: number }>('SELECT value FROM counter WHERE id = 1')).rows[0]!;
-      if (attempt === 1) await other.query('UPDATE counter SET value = value + 10 WHERE id = 1'); // someone else commits in between
-      await tx.query('UPDATE counter SET value = $1 WHERE id = 1', [value + 1]);
-      return { attempt, wrote: value + 1 };
-    });
+    const result = await inTransaction(
+      pool,
+      { isolation: 'repeatable read', onRetry: (e) => events.push(e), sleep: noWait },
+      async (tx, { attempt }) => {
+        const { value } = (await tx.query<{ value: number }>('SELECT value FROM counter WHERE id = 1')).rows[0]!;
+        if (attempt === 1) await other.query('UPDATE counter SET value = value + 10 WHERE id = 1'); // someone else commits in between
+        await tx.query('UPDATE counter SET value = $1 WHERE id = 1', [value + 1]);
+        return { attempt, wrote: value + 1 };
+      },
+    );
     expect(result).toEqual({ attempt: 2, wrote: 11 });
     expect(await counter()).toBe(11);
-    expect(events.map((e) => ({ attempt: e.attempt, isolation: e.isolation, code: sqlState(e.error), message: (e.error as Error).message }))).toEqual([
-      { attempt: 1, isolation: 'repeatable read', code: '40001', message: 'could not serialize access due to concurrent update' },
+    expect(
+      events.map((e) => ({
+        attempt: e.attempt,
+        isolation: e.isolation,
+        code: sqlState(e.error),
+        message: (e.error as Error).message,
+      })),
+    ).toEqual([
+      {
+        attempt: 1,
+        isolation: 'repeatable read',
+        code: '40001',
+        message: 'could not serialize access due to concurrent update',
+      },
     ]);
   });
 
   it('retries a write skew caught at COMMIT under serializable; the retry sees one doctor on call and refuses', async () => {
     const codes: Array<string | undefined> = [];
-    const result = await inTransaction(pool, { isolation: 'serializable', onRetry: (e) => codes.push(sqlState(e.error)), sleep: noWait }, async (tx, { attempt }) => {
-      const onCall = (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows[0]!.n;
-      if (attempt === 1) {
-        // bob, in his own serializable transaction, does the same check and goes off call first
-        await other.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-        await other.query('SELECT count(*) FROM doctors WHERE on_call');
-        await other.query(`UPDATE doctors SET on_call = false WHERE name = 'bob'`);
-        await other.query('COMMIT');
-      }
-      if (onCall < 2) return `refused on attempt ${attempt}`;
-      await tx.query(`UPDATE doctors SET on_call = false WHERE name = 'alice'`);
-      return `off call on attempt ${attempt}`;
-    });
+    const result = await inTransaction(
+      pool,
+      { isolation: 'serializable', onRetry: (e) => codes.push(sqlState(e.error)), sleep: noWait },
+      async (tx, { attempt }) => {
+        const onCall = (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows[0]!
+          .n;
+        if (attempt === 1) {
+          // bob, in his own serializable transaction, does the same check and goes off call first
+          await other.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+          await other.query('SELECT count(*) FROM doctors WHERE on_call');
+          await other.query(`UPDATE doctors SET on_call = false WHERE name = 'bob'`);
+          await other.query('COMMIT');
+        }
+        if (onCall < 2) return `refused on attempt ${attempt}`;
+        await tx.query(`UPDATE doctors SET on_call = false WHERE name = 'alice'`);
+        return `off call on attempt ${attempt}`;
+      },
+    );
     expect(result).toBe('refused on attempt 2');
     expect(codes).toEqual(['40001']);
     expect((await other.query('SELECT name FROM doctors WHERE on_call')).rows).toEqual([{ name: 'alice' }]);
@@ -111,28 +143,37 @@ describe('retrying conflicts', () => {
   it('retries the victim of a real deadlock (40P01)', async () => {
     const events: RetryEvent[] = [];
     let otherUpdate: Promise<unknown> | undefined;
-    const result = await inTransaction(pool, { isolation: 'read committed', onRetry: (e) => events.push(e), sleep: noWait }, async (tx, { attempt }) => {
-      if (attempt === 1) {
-        // Make the runner's transaction the one that detects the cycle (and is rolled back).
-        await tx.query(`SET LOCAL deadlock_timeout = '50ms'`);
-        await other.query(`SET deadlock_timeout = '10s'`);
-        onTestFinished(() => other.query('RESET deadlock_timeout').then(() => undefined));
-        const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-        await tx.query('UPDATE counter SET value = value + 1 WHERE id = 1');
-        await other.query('BEGIN');
-        await other.query('UPDATE counter SET value = value + 10 WHERE id = 2');
-        const mine = tx.query('UPDATE counter SET value = value + 1 WHERE id = 2'); // waits for other
-        await eventually(async () => (await watcher.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.wait_event_type === 'Lock', {
-          what: 'the runner to wait for the other transaction',
-        });
-        otherUpdate = other.query('UPDATE counter SET value = value + 10 WHERE id = 1'); // closes the cycle
-        await mine; // rejected with 40P01 once the runner's deadlock check fires
-      }
-      await otherUpdate; // the rollback released row 1: the other transaction goes through
-      await other.query('COMMIT');
-      await tx.query('UPDATE counter SET value = value + 1 WHERE id IN (1, 2)');
-      return attempt;
-    });
+    const result = await inTransaction(
+      pool,
+      { isolation: 'read committed', onRetry: (e) => events.push(e), sleep: noWait },
+      async (tx, { attempt }) => {
+        if (attempt === 1) {
+          // Make the runner's transaction the one that detects the cycle (and is rolled back).
+          await tx.query(`SET LOCAL deadlock_timeout = '50ms'`);
+          await other.query(`SET deadlock_timeout = '10s'`);
+          onTestFinished(() => other.query('RESET deadlock_timeout').then(() => undefined));
+          const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await tx.query('UPDATE counter SET value = value + 1 WHERE id = 1');
+          await other.query('BEGIN');
+          await other.query('UPDATE counter SET value = value + 10 WHERE id = 2');
+          const mine = tx.query('UPDATE counter SET value = value + 1 WHERE id = 2'); // waits for other
+          await eventually(
+            async () =>
+              (await watcher.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]
+                ?.wait_event_type === 'Lock',
+            {
+              what: 'the runner to wait for the other transaction',
+            },
+          );
+          otherUpdate = other.query('UPDATE counter SET value = value + 10 WHERE id = 1'); // closes the cycle
+          await mine; // rejected with 40P01 once the runner's deadlock check fires
+        }
+        await otherUpdate; // the rollback released row 1: the other transaction goes through
+        await other.query('COMMIT');
+        await tx.query('UPDATE counter SET value = value + 1 WHERE id IN (1, 2)');
+        return attempt;
+      },
+    );
     expect(result).toBe(2);
     expect(events.map((e) => sqlState(e.error))).toEqual(['40P01']);
     expect([await counter(1), await counter(2)]).toEqual([11, 11]);
@@ -165,8 +206,16 @@ describe('retrying conflicts', () => {
   });
 
   it('with maxAttempts 1 never retries: the first 40001 is reported as exhausted after 1 attempt', async () => {
-    const error = await inTransaction(pool, { maxAttempts: 1 }, async (tx) => void (await tx.query(raise('40001')))).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'RetriesExhaustedError', attempts: 1, message: 'gave up after 1 attempt at serializable: forced by the test' });
+    const error = await inTransaction(
+      pool,
+      { maxAttempts: 1 },
+      async (tx) => void (await tx.query(raise('40001'))),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'RetriesExhaustedError',
+      attempts: 1,
+      message: 'gave up after 1 attempt at serializable: forced by the test',
+    });
   });
 });
 
@@ -192,7 +241,10 @@ describe('errors that are not retried', () => {
       await tx.query(`INSERT INTO items VALUES ('a')`);
       await tx.query(`INSERT INTO items VALUES ('a')`);
     }).catch((e: unknown) => e);
-    expect({ code: sqlState(error), message: (error as Error).message }).toEqual({ code: '23505', message: 'duplicate key value violates unique constraint "items_pkey"' });
+    expect({ code: sqlState(error), message: (error as Error).message }).toEqual({
+      code: '23505',
+      message: 'duplicate key value violates unique constraint "items_pkey"',
+    });
     expect(calls).toBe(1);
     expect(await itemCount()).toBe(0);
   });
@@ -216,12 +268,19 @@ describe('errors that are not retried', () => {
     const error = await inTransaction(own, {}, async (tx) => {
       firstPid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await other.query('SELECT pg_terminate_backend($1)', [firstPid]);
-      await eventually(async () => (await watcher.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [firstPid])).rowCount === 0, { what: 'the backend to exit' });
+      await eventually(
+        async () => (await watcher.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [firstPid])).rowCount === 0,
+        { what: 'the backend to exit' },
+      );
       await tx.query('SELECT 1');
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(isRetriesExhaustedError(error)).toBe(false);
-    const nextPid = await inTransaction(own, {}, async (tx) => (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    const nextPid = await inTransaction(
+      own,
+      {},
+      async (tx) => (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+    );
     expect(nextPid).not.toBe(firstPid);
     expect(own.totalCount).toBe(1);
   });
@@ -244,7 +303,12 @@ describe('cancelling', () => {
     const controller = new AbortController();
     const reason = new Error('request cancelled');
     let calls = 0;
-    const runner = transactionRunner(pool, { baseDelayMs: 60_000, maxDelayMs: 60_000, random: () => 1, onRetry: () => controller.abort(reason) });
+    const runner = transactionRunner(pool, {
+      baseDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      random: () => 1,
+      onRetry: () => controller.abort(reason),
+    });
     await expect(
       runner.run(
         async (tx) => {
@@ -263,18 +327,34 @@ describe('classifying errors', () => {
     const serialization = await serverError(raise('40001'));
     const deadlock = await serverError(raise('40P01'));
     const unique = await serverError(raise('23505'));
-    expect([serialization, deadlock, unique].map((e) => [sqlState(e), isSerializationFailure(e), isDeadlock(e), isRetryableTransactionError(e)])).toEqual([
+    expect(
+      [serialization, deadlock, unique].map((e) => [
+        sqlState(e),
+        isSerializationFailure(e),
+        isDeadlock(e),
+        isRetryableTransactionError(e),
+      ]),
+    ).toEqual([
       ['40001', true, false, true],
       ['40P01', false, true, true],
       ['23505', false, false, false],
     ]);
     // Only the error itself counts: a wrapper (even the runner's own exhausted error) is not a serialization failure.
     const wrapped = new RetriesExhaustedError(3, 'serializable', serialization);
-    expect([null, undefined, 'x', { code: 40001 }, new Error('40001'), wrapped].map(isSerializationFailure)).toEqual([false, false, false, false, false, false]);
+    expect([null, undefined, 'x', { code: 40001 }, new Error('40001'), wrapped].map(isSerializationFailure)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('grows the backoff ceiling exponentially up to maxDelayMs (full jitter scales it)', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, 2, 100, () => 1))).toEqual([2, 4, 8, 16, 32, 64, 100, 100]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, 2, 100, () => 1))).toEqual([
+      2, 4, 8, 16, 32, 64, 100, 100,
+    ]);
     expect([1, 5].map((n) => backoffDelay(n, 2, 100, () => 0))).toEqual([0, 0]);
     expect(backoffDelay(3, 10, 1_000, () => 0.25)).toBe(10);
   });
@@ -282,34 +362,61 @@ describe('classifying errors', () => {
 
 describe('bad input', () => {
   const cases: Array<[what: string, options: TransactionOptions, message: string]> = [
-    ['an unknown isolation level', { isolation: 'read uncommitted' as never }, 'isolation must be one of "read committed", "repeatable read", "serializable" (got "read uncommitted")'],
-    ['an upper-case isolation level', { isolation: 'SERIALIZABLE' as never }, 'isolation must be one of "read committed", "repeatable read", "serializable" (got "SERIALIZABLE")'],
+    [
+      'an unknown isolation level',
+      { isolation: 'read uncommitted' as never },
+      'isolation must be one of "read committed", "repeatable read", "serializable" (got "read uncommitted")',
+    ],
+    [
+      'an upper-case isolation level',
+      { isolation: 'SERIALIZABLE' as never },
+      'isolation must be one of "read committed", "repeatable read", "serializable" (got "SERIALIZABLE")',
+    ],
     ['maxAttempts below 1', { maxAttempts: 0 }, 'maxAttempts must be an integer >= 1 (got 0)'],
     ['a fractional maxAttempts', { maxAttempts: 2.5 }, 'maxAttempts must be an integer >= 1 (got 2.5)'],
     ['a NaN maxAttempts', { maxAttempts: Number.NaN }, 'maxAttempts must be an integer >= 1 (got NaN)'],
     ['a negative baseDelayMs', { baseDelayMs: -1 }, 'baseDelayMs must be a finite number >= 0 (got -1)'],
     ['an infinite baseDelayMs', { baseDelayMs: Infinity }, 'baseDelayMs must be a finite number >= 0 (got Infinity)'],
     ['a negative maxDelayMs', { maxDelayMs: -5 }, 'maxDelayMs must be a finite number >= baseDelayMs (2) (got -5)'],
-    ['maxDelayMs below baseDelayMs', { baseDelayMs: 50, maxDelayMs: 10 }, 'maxDelayMs must be a finite number >= baseDelayMs (50) (got 10)'],
-    ['an onRetry that is not a function', { onRetry: 'log' as never }, 'onRetry must be a function when given (got "log")'],
-    ['a shouldRetry that is not a function', { shouldRetry: true as never }, 'shouldRetry must be a function when given (got true)'],
+    [
+      'maxDelayMs below baseDelayMs',
+      { baseDelayMs: 50, maxDelayMs: 10 },
+      'maxDelayMs must be a finite number >= baseDelayMs (50) (got 10)',
+    ],
+    [
+      'an onRetry that is not a function',
+      { onRetry: 'log' as never },
+      'onRetry must be a function when given (got "log")',
+    ],
+    [
+      'a shouldRetry that is not a function',
+      { shouldRetry: true as never },
+      'shouldRetry must be a function when given (got true)',
+    ],
     ['a sleep that is not a function', { sleep: 5 as never }, 'sleep must be a function when given (got 5)'],
   ];
 
-  it.each(cases)('rejects %s with a TransactionArgumentError naming the argument, before taking a connection', async (_what, options, message) => {
-    const own = ownPool(1);
-    const error = await inTransaction(own, options, async () => 'never runs').catch((e: unknown) => e);
-    expect(isTransactionArgumentError(error)).toBe(true);
-    expect((error as Error).message).toBe(message);
-    expect((error as { argument: string }).argument).toBe(message.split(' ')[0]);
-    expect(own.totalCount).toBe(0);
-  });
+  it.each(cases)(
+    'rejects %s with a TransactionArgumentError naming the argument, before taking a connection',
+    async (_what, options, message) => {
+      const own = ownPool(1);
+      const error = await inTransaction(own, options, async () => 'never runs').catch((e: unknown) => e);
+      expect(isTransactionArgumentError(error)).toBe(true);
+      expect((error as Error).message).toBe(message);
+      expect((error as { argument: string }).argument).toBe(message.split(' ')[0]);
+      expect(own.totalCount).toBe(0);
+    },
+  );
 
   it('rejects a missing pool and a body that is not a function', async () => {
-    expect(() => transactionRunner(undefined as never)).toThrow('pool must be a pg.Pool (an object with connect()) (got undefined)');
+    expect(() => transactionRunner(undefined as never)).toThrow(
+      'pool must be a pg.Pool (an object with connect()) (got undefined)',
+    );
     const error = await transactionRunner(pool)
       .run('SELECT 1' as never)
       .catch((e: unknown) => e);
-    expect(isTransactionArgumentError(error) && error.message).toBe('body must be a function (tx, context) => Promise (got "SELECT 1")');
+    expect(isTransactionArgumentError(error) && error.message).toBe(
+      'body must be a function (tx, context) => Promise (got "SELECT 1")',
+    );
   });
 });

@@ -26,7 +26,12 @@ interface Job {
 const log = (line: string): void => void process.stderr.write(`  ${line}\n`);
 
 /** Runs every variant once per round, in a rotated order; each returns messages per second. */
-async function interleaved(id: string, title: string, rounds: number, variants: Record<string, () => Promise<number>>): Promise<Comparison> {
+async function interleaved(
+  id: string,
+  title: string,
+  rounds: number,
+  variants: Record<string, () => Promise<number>>,
+): Promise<Comparison> {
   const names = Object.keys(variants);
   const base = names[0]!;
   const perRound: Array<Record<string, number>> = [];
@@ -66,7 +71,8 @@ try {
   const consumeQueue = ns.name('consume');
   const filler = await publisher<Job>(pubConn, consumeQueue);
   const fill = async (): Promise<void> => {
-    for (let i = 0; i < MESSAGES; i += 500) await filler.publishAll(Array.from({ length: 500 }, (_, k) => ({ n: i + k })));
+    for (let i = 0; i < MESSAGES; i += 500)
+      await filler.publishAll(Array.from({ length: 500 }, (_, k) => ({ n: i + k })));
   };
   const drain = (prefetch: number, handler: () => Promise<void>) => async (): Promise<number> => {
     await fill();
@@ -83,7 +89,6 @@ try {
             t0 ||= performance.now();
             await handler();
             if (++acked === MESSAGES) allAcked(); // its ack is written right after this handler returns
-
           },
         }),
       ),
@@ -92,7 +97,8 @@ try {
     const seconds = (performance.now() - t0) / 1_000;
     await Promise.all(workers.map((w) => w.stop()));
     const left = await messageCount(consumeQueue);
-    if (left !== 0 || acked !== MESSAGES) throw new Error(`prefetch ${prefetch}: ${acked} acked, ${left} left in the queue`);
+    if (left !== 0 || acked !== MESSAGES)
+      throw new Error(`prefetch ${prefetch}: ${acked} acked, ${left} left in the queue`);
     return MESSAGES / seconds;
   };
   const noop = async (): Promise<void> => {};
@@ -100,8 +106,18 @@ try {
   const sweep = (handler: () => Promise<void>): Record<string, () => Promise<number>> =>
     Object.fromEntries(Object.entries(PREFETCH).map(([name, p]) => [name, drain(p, handler)]));
 
-  const consumeNoop = await interleaved('consume-noop', `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, no-op handler: msg/s by prefetch`, CONSUME_ROUNDS, sweep(noop));
-  const consume1ms = await interleaved('consume-1ms', `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, 1 ms handler: msg/s by prefetch`, CONSUME_ROUNDS, sweep(oneMs));
+  const consumeNoop = await interleaved(
+    'consume-noop',
+    `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, no-op handler: msg/s by prefetch`,
+    CONSUME_ROUNDS,
+    sweep(noop),
+  );
+  const consume1ms = await interleaved(
+    'consume-1ms',
+    `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, 1 ms handler: msg/s by prefetch`,
+    CONSUME_ROUNDS,
+    sweep(oneMs),
+  );
   await filler.close();
 
   // --- 2. publish throughput with and without confirms ------------------------------------------
@@ -115,19 +131,27 @@ try {
     await run(p);
     const seconds = (performance.now() - t0) / 1_000;
     // Untimed: every message must be in the queue (without confirms, eventually).
-    await eventually(async () => (await messageCount(publishQueue)) === PUBLISHES, { timeoutMs: 30_000, what: `${PUBLISHES} messages in the queue` });
+    await eventually(async () => (await messageCount(publishQueue)) === PUBLISHES, {
+      timeoutMs: 30_000,
+      what: `${PUBLISHES} messages in the queue`,
+    });
     return PUBLISHES / seconds;
   };
-  const publishComparison = await interleaved('publish', `Publish ${PUBLISHES} persistent messages to a durable queue: msg/s`, PUBLISH_ROUNDS, {
-    'no confirms': timedPublish(async (p) => void (await p.publishAll(payloads)), plain),
-    'confirm each (await every publish)': timedPublish(async (p) => {
-      for (const job of payloads) await p.publish(job);
-    }, confirming),
-    [`confirm per batch of ${BATCH}`]: timedPublish(async (p) => {
-      for (let i = 0; i < PUBLISHES; i += BATCH) await p.publishAll(payloads.slice(i, i + BATCH));
-    }, confirming),
-    [`confirm all ${PUBLISHES} at once`]: timedPublish(async (p) => void (await p.publishAll(payloads)), confirming),
-  });
+  const publishComparison = await interleaved(
+    'publish',
+    `Publish ${PUBLISHES} persistent messages to a durable queue: msg/s`,
+    PUBLISH_ROUNDS,
+    {
+      'no confirms': timedPublish(async (p) => void (await p.publishAll(payloads)), plain),
+      'confirm each (await every publish)': timedPublish(async (p) => {
+        for (const job of payloads) await p.publish(job);
+      }, confirming),
+      [`confirm per batch of ${BATCH}`]: timedPublish(async (p) => {
+        for (let i = 0; i < PUBLISHES; i += BATCH) await p.publishAll(payloads.slice(i, i + BATCH));
+      }, confirming),
+      [`confirm all ${PUBLISHES} at once`]: timedPublish(async (p) => void (await p.publishAll(payloads)), confirming),
+    },
+  );
   await plain.close();
   await confirming.close();
   await admin.close();
@@ -148,8 +172,10 @@ try {
   report.add(consume1ms);
   report.add(publishComparison);
 
-  const ratio = (c: Comparison, variant: string): string => c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
-  const rate = (c: Comparison, variant: string): string => Math.round(c.variants.find((v) => v.name === variant)!.opsPerSec.median).toLocaleString('en-US');
+  const ratio = (c: Comparison, variant: string): string =>
+    c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
+  const rate = (c: Comparison, variant: string): string =>
+    Math.round(c.variants.find((v) => v.name === variant)!.opsPerSec.median).toLocaleString('en-US');
   await report.finish(
     `With a no-op handler, prefetch 10 consumed ${ratio(consumeNoop, 'prefetch 10')}x and unlimited ${ratio(consumeNoop, 'unlimited')}x the msg/s of prefetch 1 ` +
       `(1 ms handler: ${ratio(consume1ms, 'prefetch 10')}x and ${ratio(consume1ms, 'unlimited')}x); ` +

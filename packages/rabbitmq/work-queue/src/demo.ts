@@ -58,7 +58,9 @@ try {
   );
   await eventually(() => seen.size === 100);
   await Promise.all(three.map((w) => w.stop()));
-  say(`   a ${byWorker.a}, b ${byWorker.b}, c ${byWorker.c}; distinct ids ${seen.size}, processed twice ${[...seen.values()].filter((c) => c > 1).length}`);
+  say(
+    `   a ${byWorker.a}, b ${byWorker.b}, c ${byWorker.c}; distinct ids ${seen.size}, processed twice ${[...seen.values()].filter((c) => c > 1).length}`,
+  );
 
   say('\n3. A fast (2 ms per job) and a slow (40 ms per job) worker, one handler at a time each, 40 jobs');
   say(`   prefetch unlimited: ${await fastAndSlow(0)}`);
@@ -81,14 +83,19 @@ try {
   say(`   doomed worker took ${taken.slice(0, 8)}…`);
   await doomedConn.close(); // what the broker sees when a worker process dies: the connection is gone, no ack
   const redelivered: string[] = [];
-  const rescuer = await worker<Job>(conn, crashQueue, { prefetch: 1, handler: (_job, d) => void redelivered.push(`${d.messageId!.slice(0, 8)}… redelivered=${d.redelivered}`) });
+  const rescuer = await worker<Job>(conn, crashQueue, {
+    prefetch: 1,
+    handler: (_job, d) => void redelivered.push(`${d.messageId!.slice(0, 8)}… redelivered=${d.redelivered}`),
+  });
   await eventually(() => redelivered.length === 1);
   say(`   another worker got ${redelivered[0]}`);
   await rescuer.stop();
   await crashJobs.close();
 
   say('\n5. The broker refuses a message (queue full, x-overflow reject-publish)');
-  const small = await publisher<Job>(conn, ns.name('small'), { arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+  const small = await publisher<Job>(conn, ns.name('small'), {
+    arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' },
+  });
   await small.publish({ n: 1 });
   await small.publish({ n: 2 }, { messageId: 'second' }).catch((e: unknown) => say(`   ${String(e)}`));
   await small.close();

@@ -47,8 +47,10 @@ export class WorkQueueServiceError extends WorkQueueError {
 
 export const isWorkQueueError = (e: unknown): e is WorkQueueError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isPublishNotConfirmedError = (e: unknown): e is PublishNotConfirmedError => isWorkQueueError(e) && e.code === 'not-confirmed';
-export const isWorkQueueServiceError = (e: unknown): e is WorkQueueServiceError => isWorkQueueError(e) && e.code === 'service';
+export const isPublishNotConfirmedError = (e: unknown): e is PublishNotConfirmedError =>
+  isWorkQueueError(e) && e.code === 'not-confirmed';
+export const isWorkQueueServiceError = (e: unknown): e is WorkQueueServiceError =>
+  isWorkQueueError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
 

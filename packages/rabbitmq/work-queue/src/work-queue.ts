@@ -107,7 +107,10 @@ const FAILURE_POLICIES: readonly FailurePolicy[] = ['requeue-once', 'requeue', '
 function checkConnection(connection: unknown): asserts connection is ChannelModel {
   const c = connection as Partial<ChannelModel> | null;
   requireKind(
-    typeof c === 'object' && c !== null && typeof c.createChannel === 'function' && typeof c.createConfirmChannel === 'function',
+    typeof c === 'object' &&
+      c !== null &&
+      typeof c.createChannel === 'function' &&
+      typeof c.createConfirmChannel === 'function',
     'connection',
     'must be an amqplib connection (the ChannelModel amqplib.connect() resolves with)',
     connection,
@@ -122,7 +125,12 @@ function checkQueue(queue: unknown): asserts queue is string {
 
 function checkQueueOptions(o: QueueOptions): void {
   requireArg(o.durable === undefined || typeof o.durable === 'boolean', 'durable', 'must be a boolean', o.durable);
-  requireKind(o.arguments === undefined || (typeof o.arguments === 'object' && o.arguments !== null), 'arguments', 'must be an object of queue arguments', o.arguments);
+  requireKind(
+    o.arguments === undefined || (typeof o.arguments === 'object' && o.arguments !== null),
+    'arguments',
+    'must be an object of queue arguments',
+    o.arguments,
+  );
 }
 
 function checkOptionsObject(options: unknown, rule: string): void {
@@ -146,7 +154,9 @@ async function openChannel<C extends Channel>(queue: string, open: () => Promise
   // The error is reported where it matters instead: rejected confirms (publisher), worker.done (worker).
   channel.on('error', () => {});
   try {
-    await brokerCall(`declaring queue "${queue}"`, () => channel.assertQueue(queue, { durable: o.durable ?? true, arguments: o.arguments }));
+    await brokerCall(`declaring queue "${queue}"`, () =>
+      channel.assertQueue(queue, { durable: o.durable ?? true, arguments: o.arguments }),
+    );
   } catch (e) {
     await channel.close().catch(() => {});
     throw e;
@@ -169,7 +179,11 @@ const drainOrClose = (channel: Channel): Promise<void> =>
 // --- publisher -----------------------------------------------------------------------------------
 
 /** A publisher for one queue; declares the queue (durable by default) on its own channel. */
-export async function publisher<T>(connection: ChannelModel, queue: string, options: PublisherOptions = {}): Promise<Publisher<T>> {
+export async function publisher<T>(
+  connection: ChannelModel,
+  queue: string,
+  options: PublisherOptions = {},
+): Promise<Publisher<T>> {
   checkConnection(connection);
   checkQueue(queue);
   checkOptionsObject(options, 'must be an object');
@@ -192,14 +206,23 @@ export async function publisher<T>(connection: ChannelModel, queue: string, opti
   const pending = new Set<Promise<void>>();
   let drained: Promise<void> | undefined;
 
-  const notConfirmed = (reason: NotConfirmedReason, ids: readonly string[], cause?: unknown): PublishNotConfirmedError => {
+  const notConfirmed = (
+    reason: NotConfirmedReason,
+    ids: readonly string[],
+    cause?: unknown,
+  ): PublishNotConfirmedError => {
     const what = ids.length === 1 ? `message ${ids[0]}` : `${ids.length} messages`;
     const why = {
       nacked: 'the broker nacked it',
       unroutable: 'no queue took it (returned as unroutable; was the queue deleted?)',
       closed: 'the channel closed before the broker confirmed it (it may or may not have been stored)',
     }[reason];
-    return new PublishNotConfirmedError(`publishing ${what} to queue "${queue}" was not confirmed: ${why}`, reason, ids, { cause });
+    return new PublishNotConfirmedError(
+      `publishing ${what} to queue "${queue}" was not confirmed: ${why}`,
+      reason,
+      ids,
+      { cause },
+    );
   };
 
   /** Sends one encoded message; the promise settles with the broker's answer (or at once without confirms). */
@@ -240,7 +263,12 @@ export async function publisher<T>(connection: ChannelModel, queue: string, opti
     async publish(payload, publishOptions = {}) {
       checkOptionsObject(publishOptions, 'must be an object');
       const { messageId = randomUUID() } = publishOptions;
-      requireArg(typeof messageId === 'string' && messageId.length > 0, 'messageId', 'must be a non-empty string', messageId);
+      requireArg(
+        typeof messageId === 'string' && messageId.length > 0,
+        'messageId',
+        'must be a non-empty string',
+        messageId,
+      );
       await send(encode(payload, 'payload'), messageId);
       return messageId;
     },
@@ -249,10 +277,16 @@ export async function publisher<T>(connection: ChannelModel, queue: string, opti
       // Encode everything first: a bad payload fails the call before any message is sent.
       const batch = payloads.map((p, i) => ({ content: encode(p, `payloads[${i}]`), messageId: randomUUID() }));
       const outcomes = await Promise.allSettled(batch.map((m) => send(m.content, m.messageId)));
-      const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ id: batch[i]!.messageId, error: o.reason as PublishNotConfirmedError }] : []));
+      const failed = outcomes.flatMap((o, i) =>
+        o.status === 'rejected' ? [{ id: batch[i]!.messageId, error: o.reason as PublishNotConfirmedError }] : [],
+      );
       if (failed.length > 0) {
         const first = failed[0]!.error;
-        throw notConfirmed(first.reason, failed.map((f) => f.id), first);
+        throw notConfirmed(
+          first.reason,
+          failed.map((f) => f.id),
+          first,
+        );
       }
       return batch.map((m) => m.messageId);
     },
@@ -272,12 +306,42 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
   checkOptionsObject(options, 'must be an object with at least prefetch and handler');
   checkQueueOptions(options);
   const { prefetch, concurrency = 1, handler, onFailure = 'requeue-once', onHandlerError } = options;
-  requireArg(Number.isInteger(prefetch) && prefetch >= 0 && prefetch <= 65_535, 'prefetch', 'must be an integer from 0 (unlimited) to 65535', prefetch);
-  requireArg(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 65_535, 'concurrency', 'must be an integer from 1 to 65535', concurrency);
-  requireArg(prefetch === 0 || concurrency <= prefetch, 'concurrency', `must be at most prefetch (${prefetch}): the broker never hands over more unacked messages than that`, concurrency);
-  requireKind(typeof handler === 'function', 'handler', 'must be a function (payload, delivery) => Promise<void>', handler);
-  requireArg(FAILURE_POLICIES.includes(onFailure), 'onFailure', `must be one of ${FAILURE_POLICIES.join(', ')}`, onFailure);
-  requireKind(onHandlerError === undefined || typeof onHandlerError === 'function', 'onHandlerError', 'must be a function', onHandlerError);
+  requireArg(
+    Number.isInteger(prefetch) && prefetch >= 0 && prefetch <= 65_535,
+    'prefetch',
+    'must be an integer from 0 (unlimited) to 65535',
+    prefetch,
+  );
+  requireArg(
+    Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 65_535,
+    'concurrency',
+    'must be an integer from 1 to 65535',
+    concurrency,
+  );
+  requireArg(
+    prefetch === 0 || concurrency <= prefetch,
+    'concurrency',
+    `must be at most prefetch (${prefetch}): the broker never hands over more unacked messages than that`,
+    concurrency,
+  );
+  requireKind(
+    typeof handler === 'function',
+    'handler',
+    'must be a function (payload, delivery) => Promise<void>',
+    handler,
+  );
+  requireArg(
+    FAILURE_POLICIES.includes(onFailure),
+    'onFailure',
+    `must be one of ${FAILURE_POLICIES.join(', ')}`,
+    onFailure,
+  );
+  requireKind(
+    onHandlerError === undefined || typeof onHandlerError === 'function',
+    'onHandlerError',
+    'must be a function',
+    onHandlerError,
+  );
 
   const channel = await openChannel(queue, () => connection.createChannel(), options);
   const stats: WorkerStats = { received: 0, acked: 0, requeued: 0, rejected: 0 };
@@ -301,7 +365,12 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
   channel.once('close', () => {
     channelClosed = true;
     const why = channelError ? ` (${channelError.message})` : '';
-    fail(new WorkQueueServiceError(`the channel of the worker on queue "${queue}" closed${why}; its unacked messages go back to the queue`, { cause: channelError }));
+    fail(
+      new WorkQueueServiceError(
+        `the channel of the worker on queue "${queue}" closed${why}; its unacked messages go back to the queue`,
+        { cause: channelError },
+      ),
+    );
   });
 
   /** ack / nack write to the channel; on a closed channel they throw, and the broker redelivers the message. */
@@ -309,7 +378,11 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
     try {
       op();
     } catch (e) {
-      fail(new WorkQueueServiceError(`${what} failed: ${(e as Error).message}; the broker will redeliver the message`, { cause: e }));
+      fail(
+        new WorkQueueServiceError(`${what} failed: ${(e as Error).message}; the broker will redeliver the message`, {
+          cause: e,
+        }),
+      );
     }
   };
   const describe = (msg: ConsumeMessage): Delivery => ({
@@ -319,7 +392,8 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
   });
   const label = (d: Delivery): string => `message ${d.messageId ?? `#${d.deliveryTag}`}`;
   /** Hands a message back to the queue untouched (not counted as a failure). */
-  const giveBack = (msg: ConsumeMessage): void => settle(`returning ${label(describe(msg))}`, () => channel.nack(msg, false, true));
+  const giveBack = (msg: ConsumeMessage): void =>
+    settle(`returning ${label(describe(msg))}`, () => channel.nack(msg, false, true));
 
   /** Runs the handler for one message, then acks it, or applies the failure policy. */
   async function handle(msg: ConsumeMessage): Promise<void> {
@@ -370,7 +444,8 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
       return;
     }
     stats.received++;
-    if (stopping) giveBack(msg); // delivered after stop() began, before the cancel took effect
+    if (stopping)
+      giveBack(msg); // delivered after stop() began, before the cancel took effect
     else {
       waiting.push(msg);
       pump();
@@ -380,7 +455,9 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
   let consumerTag: string;
   try {
     await brokerCall(`setting prefetch ${prefetch} on queue "${queue}"`, () => channel.prefetch(prefetch));
-    ({ consumerTag } = await brokerCall(`consuming from queue "${queue}"`, () => channel.consume(queue, onMessage, { noAck: false })));
+    ({ consumerTag } = await brokerCall(`consuming from queue "${queue}"`, () =>
+      channel.consume(queue, onMessage, { noAck: false }),
+    ));
   } catch (e) {
     stopping = true;
     await channel.close().catch(() => {});

@@ -3,7 +3,13 @@ import { eventually, privateRabbitmq } from '@poc/harness';
 import type { PrivateServer } from '@poc/harness';
 import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { PublishNotConfirmedError, WorkQueueServiceError, publisher, worker, type PublisherOptions } from '../src/index.ts';
+import {
+  PublishNotConfirmedError,
+  WorkQueueServiceError,
+  publisher,
+  worker,
+  type PublisherOptions,
+} from '../src/index.ts';
 import { jobs, loggedWorker, queueState, range, sorted, type Job, type Processed } from './helpers.ts';
 
 let server: PrivateServer;
@@ -37,7 +43,9 @@ describe('a broker restart (private RabbitMQ)', () => {
     // Everything that was open on the old connection says so instead of pretending.
     const workerErr = await idle.done.catch((e: unknown) => e);
     expect(workerErr).toBeInstanceOf(WorkQueueServiceError);
-    expect((workerErr as Error).message).toMatch(/^the channel of the worker on queue "idle" closed.*; its unacked messages go back to the queue$/);
+    expect((workerErr as Error).message).toMatch(
+      /^the channel of the worker on queue "idle" closed.*; its unacked messages go back to the queue$/,
+    );
     const publishErr = await publishers[0]!.publish({ n: 99 }).catch((e: unknown) => e);
     expect(publishErr).toBeInstanceOf(PublishNotConfirmedError);
     expect(publishErr).toMatchObject({ reason: 'closed' });

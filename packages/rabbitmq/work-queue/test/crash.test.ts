@@ -40,7 +40,7 @@ describe('a worker process killed mid-message', () => {
     expect(log.map((e) => e.messageId)).not.toContain(taken); // still held, unacked, by the doomed process
 
     await proc.kill(); // SIGKILL: no ack, no nack, no channel close — the broker sees the TCP connection die
-    await eventually(() => log.length === 6, { what: 'the killed worker\'s message redelivered' });
+    await eventually(() => log.length === 6, { what: "the killed worker's message redelivered" });
 
     expect(sorted(log.map((e) => e.n))).toEqual(range(6));
     expect(new Set(log.map((e) => e.messageId))).toEqual(new Set(ids));
@@ -52,7 +52,9 @@ describe('a worker process killed mid-message', () => {
     const queue = ns.name('auto_ack');
     const { proc, ids, taken } = await crashingWorker('auto-ack', queue);
     await proc.kill();
-    await eventually(async () => (await queueState(conn, queue)).consumerCount === 0, { what: 'the dead consumer gone' });
+    await eventually(async () => (await queueState(conn, queue)).consumerCount === 0, {
+      what: 'the dead consumer gone',
+    });
     const left = (await queueState(conn, queue)).messageCount;
 
     const log: Processed[] = [];

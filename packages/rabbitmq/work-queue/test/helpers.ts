@@ -35,7 +35,10 @@ export async function loggedWorker(
 }
 
 /** Message and consumer counts of a queue, read on a fresh channel (a failed check closes its channel). */
-export async function queueState(connection: ChannelModel, queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+export async function queueState(
+  connection: ChannelModel,
+  queue: string,
+): Promise<{ messageCount: number; consumerCount: number }> {
   const ch = await connection.createChannel();
   ch.on('error', () => {});
   try {

@@ -1,7 +1,15 @@
 import { amqpNamespace, eventually, type AmqpNamespace } from '@poc/harness';
 import type { ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PublishNotConfirmedError, WorkQueueServiceError, isPublishNotConfirmedError, publisher, worker, type Delivery, type Worker } from '../src/index.ts';
+import {
+  PublishNotConfirmedError,
+  WorkQueueServiceError,
+  isPublishNotConfirmedError,
+  publisher,
+  worker,
+  type Delivery,
+  type Worker,
+} from '../src/index.ts';
 import { jobs, loggedWorker, queueState, range, sorted, type Job, type Processed } from './helpers.ts';
 
 let ns: AmqpNamespace;
@@ -22,7 +30,9 @@ describe('dispatch across workers', () => {
     const queue = ns.name('three');
     const p = await publisherFor(queue);
     const log: Processed[] = [];
-    const workers = await Promise.all(['a', 'b', 'c'].map((label) => loggedWorker(conn, queue, label, log, { prefetch: 5 })));
+    const workers = await Promise.all(
+      ['a', 'b', 'c'].map((label) => loggedWorker(conn, queue, label, log, { prefetch: 5 })),
+    );
     const ids = await p.publishAll(jobs(90));
     await p.close();
 
@@ -32,10 +42,12 @@ describe('dispatch across workers', () => {
     expect(sorted(log.map((e) => e.n))).toEqual(range(90));
     expect(new Set(log.map((e) => e.messageId))).toEqual(new Set(ids));
     expect(log.filter((e) => e.redelivered)).toEqual([]);
-    expect(workers.map((w) => w.stats)).toEqual(['a', 'b', 'c'].map((label) => {
-      const n = log.filter((e) => e.worker === label).length;
-      return { received: n, acked: n, requeued: 0, rejected: 0 };
-    }));
+    expect(workers.map((w) => w.stats)).toEqual(
+      ['a', 'b', 'c'].map((label) => {
+        const n = log.filter((e) => e.worker === label).length;
+        return { received: n, acked: n, requeued: 0, rejected: 0 };
+      }),
+    );
     expect(new Set(log.map((e) => e.worker))).toEqual(new Set(['a', 'b', 'c'])); // every worker got a share
     expect(await queueState(conn, queue)).toEqual({ messageCount: 0, consumerCount: 0 });
   });
@@ -52,7 +64,10 @@ describe('dispatch across workers', () => {
     const slow: Worker = await loggedWorker(conn, queue, 'slow', log, {
       prefetch,
       work: async () => {
-        await eventually(() => slow.stats.received + fastDone() === total, { timeoutMs: 30_000, what: 'the fast worker to drain the rest' });
+        await eventually(() => slow.stats.received + fastDone() === total, {
+          timeoutMs: 30_000,
+          what: 'the fast worker to drain the rest',
+        });
       },
     });
     await p.publishAll(jobs(total));
@@ -94,8 +109,14 @@ describe('acks, failures and stopping', () => {
     await w.stop();
 
     expect(w.stats).toEqual({ received: 4, acked: 1, requeued: 2, rejected: 1 });
-    expect(seen.filter((s) => s.n === 0)).toEqual([{ n: 0, redelivered: false }, { n: 0, redelivered: true }]);
-    expect(seen.filter((s) => s.n === 1)).toEqual([{ n: 1, redelivered: false }, { n: 1, redelivered: true }]);
+    expect(seen.filter((s) => s.n === 0)).toEqual([
+      { n: 0, redelivered: false },
+      { n: 0, redelivered: true },
+    ]);
+    expect(seen.filter((s) => s.n === 1)).toEqual([
+      { n: 1, redelivered: false },
+      { n: 1, redelivered: true },
+    ]);
     expect(sorted(errors.map((m) => (m === 'poison' ? 0 : 1)))).toEqual([0, 0, 1]);
     expect(await queueState(conn, queue)).toEqual({ messageCount: 0, consumerCount: 0 });
   });
@@ -154,7 +175,11 @@ describe('acks, failures and stopping', () => {
     await raw.close();
     let called = 0;
     const seen: Delivery[] = [];
-    const w = await worker<Job>(conn, queue, { prefetch: 1, handler: () => void called++, onHandlerError: (_e, d) => seen.push(d) });
+    const w = await worker<Job>(conn, queue, {
+      prefetch: 1,
+      handler: () => void called++,
+      onHandlerError: (_e, d) => seen.push(d),
+    });
     await eventually(() => w.stats.rejected === 1, { what: 'the garbage rejected' });
     await w.stop();
     expect(called).toBe(0);
@@ -183,8 +208,12 @@ describe('acks, failures and stopping', () => {
 
     let stopped = false;
     const stopping = w.stop().then(() => (stopped = true));
-    await eventually(async () => (await queueState(conn, queue)).consumerCount === 0, { what: 'the consumer cancelled' });
-    await eventually(async () => (await queueState(conn, queue)).messageCount === 4, { what: 'the two waiting messages handed back' });
+    await eventually(async () => (await queueState(conn, queue)).consumerCount === 0, {
+      what: 'the consumer cancelled',
+    });
+    await eventually(async () => (await queueState(conn, queue)).messageCount === 4, {
+      what: 'the two waiting messages handed back',
+    });
     expect(stopped).toBe(false); // the handler still holds its message
     expect(w.waiting).toBe(0);
     release();
@@ -204,16 +233,22 @@ describe('acks, failures and stopping', () => {
     await admin.close();
     const err = await w.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkQueueServiceError);
-    expect((err as Error).message).toBe(`the broker cancelled the consumer on queue "${queue}" (was the queue deleted?)`);
+    expect((err as Error).message).toBe(
+      `the broker cancelled the consumer on queue "${queue}" (was the queue deleted?)`,
+    );
     await w.stop();
   });
 
   it('fails with WorkQueueServiceError when a worker declares an existing durable queue as non-durable', async () => {
     const queue = ns.name('mismatch');
     await (await publisherFor(queue)).close();
-    const err = await worker<Job>(conn, queue, { prefetch: 1, durable: false, handler: () => {} }).catch((e: unknown) => e);
+    const err = await worker<Job>(conn, queue, { prefetch: 1, durable: false, handler: () => {} }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkQueueServiceError);
-    expect((err as Error).message).toMatch(new RegExp(`^declaring queue "${queue}" failed: .*PRECONDITION_FAILED - inequivalent arg 'durable'`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^declaring queue "${queue}" failed: .*PRECONDITION_FAILED - inequivalent arg 'durable'`),
+    );
   });
 });
 
@@ -227,7 +262,9 @@ describe('publisher confirms', () => {
     expect(err).toBeInstanceOf(PublishNotConfirmedError);
     expect(isPublishNotConfirmedError(err)).toBe(true);
     expect(err).toMatchObject({ reason: 'nacked', messageIds: ['third'] });
-    expect((err as Error).message).toBe(`publishing message third to queue "${queue}" was not confirmed: the broker nacked it`);
+    expect((err as Error).message).toBe(
+      `publishing message third to queue "${queue}" was not confirmed: the broker nacked it`,
+    );
 
     const batchErr = (await p.publishAll(jobs(3)).catch((e: unknown) => e)) as PublishNotConfirmedError;
     expect(batchErr.reason).toBe('nacked');
@@ -235,7 +272,10 @@ describe('publisher confirms', () => {
     await p.close();
 
     const log: Processed[] = [];
-    await loggedWorker(conn, queue, 'w', log, { prefetch: 1, arguments: { 'x-max-length': 2, 'x-overflow': 'reject-publish' } });
+    await loggedWorker(conn, queue, 'w', log, {
+      prefetch: 1,
+      arguments: { 'x-max-length': 2, 'x-overflow': 'reject-publish' },
+    });
     await eventually(() => log.length === 2, { what: 'the two confirmed messages' });
     expect(log.map((e) => e.messageId)).toEqual([a, b]);
   });
@@ -269,7 +309,9 @@ describe('publisher confirms', () => {
     expect(p.confirms).toBe(false);
     const ids = await p.publishAll(jobs(5));
     await p.close();
-    await eventually(async () => (await queueState(conn, queue)).messageCount === 5, { what: '5 messages in the queue' });
+    await eventually(async () => (await queueState(conn, queue)).messageCount === 5, {
+      what: '5 messages in the queue',
+    });
     expect(ids).toHaveLength(5);
   });
 });

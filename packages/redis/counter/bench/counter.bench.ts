@@ -20,7 +20,17 @@ import type pg from 'pg';
 // about fsync, so this process's private servers go to the disk instead. The harness reads the
 // variable once, when it is first imported: set it before the dynamic import below.
 process.env.POC_HARNESS_RUN_DIR ??= join(tmpdir(), 'poc-counter-bench-disk');
-const { benchReport, compareLoad, compareThroughput, measure, postgresDatabase, privatePostgres, privateRedis, redisClient, redisNamespace } = await import('@poc/harness');
+const {
+  benchReport,
+  compareLoad,
+  compareThroughput,
+  measure,
+  postgresDatabase,
+  privatePostgres,
+  privateRedis,
+  redisClient,
+  redisNamespace,
+} = await import('@poc/harness');
 const { default: Pg } = await import('pg');
 const { counters, naiveIncrement, sqlCounter } = await import('../src/index.ts');
 
@@ -49,14 +59,25 @@ try {
   cleanups.push(() => pgDisk.close());
   const diskPool = new Pg.Pool({ connectionString: pgDisk.url, max: CONCURRENCY });
   cleanups.push(() => diskPool.end());
-  const redisAlways = await privateRedis({ config: [['appendonly', 'yes'], ['appendfsync', 'always']] });
+  const redisAlways = await privateRedis({
+    config: [
+      ['appendonly', 'yes'],
+      ['appendfsync', 'always'],
+    ],
+  });
   cleanups.push(() => redisAlways.close());
-  const redisEverysec = await privateRedis({ config: [['appendonly', 'yes'], ['appendfsync', 'everysec']] });
+  const redisEverysec = await privateRedis({
+    config: [
+      ['appendonly', 'yes'],
+      ['appendfsync', 'everysec'],
+    ],
+  });
   cleanups.push(() => redisEverysec.close());
   const alwaysClients = clientsFor(() => redisClient(redisAlways.url));
   const everysecClients = clientsFor(() => redisClient(redisEverysec.url));
 
-  const setting = async (pool: pg.Pool, name: string): Promise<string> => (await pool.query<{ v: string }>(`SELECT current_setting('${name}') AS v`)).rows[0]!.v;
+  const setting = async (pool: pg.Pool, name: string): Promise<string> =>
+    (await pool.query<{ v: string }>(`SELECT current_setting('${name}') AS v`)).rows[0]!.v;
   const describePg = async (pool: pg.Pool): Promise<string> =>
     `fsync=${await setting(pool, 'fsync')} synchronous_commit=${await setting(pool, 'synchronous_commit')} data=${await setting(pool, 'data_directory')}`;
   const describeRedis = async (r: Redis): Promise<string> => {
@@ -72,7 +93,9 @@ try {
   await diskSql.create();
   // Open every connection before anything is timed.
   await Promise.all([...sharedRedis, ...alwaysClients, ...everysecClients].map((c) => c.ping()));
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => Promise.all([sharedPool.query('SELECT 1'), diskPool.query('SELECT 1')])));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, () => Promise.all([sharedPool.query('SELECT 1'), diskPool.query('SELECT 1')])),
+  );
 
   const report = benchReport({
     parameters: {
@@ -95,18 +118,31 @@ try {
   const expected = CONCURRENCY * CHECK_EACH;
   const lost: Record<string, number> = {};
   const methods: Record<string, { one: (w: number) => Promise<unknown>; final: () => Promise<number> }> = {
-    'redis INCR': { one: (w) => counters(sharedRedis[w]!).increment('check-incr'), final: () => counters(sharedRedis[0]!).get('check-incr') },
-    'redis GET+SET': { one: (w) => naiveIncrement(sharedRedis[w]!, 'counter:check-naive'), final: () => counters(sharedRedis[0]!).get('check-naive') },
+    'redis INCR': {
+      one: (w) => counters(sharedRedis[w]!).increment('check-incr'),
+      final: () => counters(sharedRedis[0]!).get('check-incr'),
+    },
+    'redis GET+SET': {
+      one: (w) => naiveIncrement(sharedRedis[w]!, 'counter:check-naive'),
+      final: () => counters(sharedRedis[0]!).get('check-naive'),
+    },
     'SQL UPDATE n = n + 1': { one: () => sharedSql.increment('check'), final: () => sharedSql.get('check') },
   };
   for (const [name, m] of Object.entries(methods)) {
-    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-      for (let i = 0; i < CHECK_EACH; i++) await m.one(w);
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, w) => {
+        for (let i = 0; i < CHECK_EACH; i++) await m.one(w);
+      }),
+    );
     const final = await m.final();
     lost[name] = expected - final;
     process.stderr.write(`  correctness ${name}: ${final} of ${expected} (${expected - final} lost)\n`);
-    report.add({ id: `lost-${name.replace(/\W+/g, '-').toLowerCase()}`, title: `Lost increments, ${name} (of ${expected})`, value: expected - final, unit: 'lost' });
+    report.add({
+      id: `lost-${name.replace(/\W+/g, '-').toLowerCase()}`,
+      title: `Lost increments, ${name} (of ${expected})`,
+      value: expected - final,
+      unit: 'lost',
+    });
   }
 
   // --- A. nothing durable ----------------------------------------------------------------------
@@ -168,9 +204,15 @@ try {
   });
   report.add(pipelined);
   const pipelinedRate = Math.round((PIPELINED / pipelined.summary.median) * 1_000);
-  report.add({ id: 'pipelined-incr-rate', title: 'D. Pipelined INCR rate (median sample)', value: pipelinedRate, unit: 'increments/s' });
+  report.add({
+    id: 'pipelined-incr-rate',
+    title: 'D. Pipelined INCR rate (median sample)',
+    value: pipelinedRate,
+    unit: 'increments/s',
+  });
 
-  const ratio = (c: typeof fast, variant: string): string => `${c.ratios.find((r) => r.variant === variant)!.median.toFixed(1)}x`;
+  const ratio = (c: typeof fast, variant: string): string =>
+    `${c.ratios.find((r) => r.variant === variant)!.median.toFixed(1)}x`;
   await report.finish(
     `Redis INCR ÷ SQL UPDATE n = n + 1 on one hot row with ${CONCURRENCY} callers: ${ratio(fast, 'redis INCR (no persistence)')} with nothing durable, ` +
       `${ratio(durable, 'redis INCR (AOF fsync always)')} (AOF always) and ${ratio(durable, 'redis INCR (AOF fsync everysec)')} (AOF everysec) against PostgreSQL fsyncing every commit on disk, ` +

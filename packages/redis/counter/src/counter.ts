@@ -23,7 +23,12 @@ export interface Counters {
 }
 
 function checkPrefix(keyPrefix: unknown): asserts keyPrefix is string {
-  requireArg(typeof keyPrefix === 'string' && keyPrefix.length <= 256, 'keyPrefix', 'must be a string of at most 256 characters', keyPrefix);
+  requireArg(
+    typeof keyPrefix === 'string' && keyPrefix.length <= 256,
+    'keyPrefix',
+    'must be a string of at most 256 characters',
+    keyPrefix,
+  );
 }
 
 const toCount = (raw: string | null): number => (raw === null ? 0 : Number(raw));
@@ -96,7 +101,9 @@ export function expiringCounters(redis: Redis, options: ExpiringCounterOptions):
     async increment(name, by = 1) {
       const k = key(name);
       requirePositiveInt('by', by);
-      const [count, ttl] = (await redisCall(`incrementing "${k}"`, () => runScript(redis, script, [k], [by, windowMs]))) as [number, number];
+      const [count, ttl] = (await redisCall(`incrementing "${k}"`, () =>
+        runScript(redis, script, [k], [by, windowMs]),
+      )) as [number, number];
       return { count, resetsInMs: ttl };
     },
     async get(name) {

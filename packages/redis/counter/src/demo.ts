@@ -17,31 +17,43 @@ const admin = ns.client();
 /** EACH increments on each of CLIENTS connections at once; resolves with the elapsed ms. */
 async function race(workers: Array<() => Promise<unknown>>): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(workers.map(async (one) => {
-    for (let i = 0; i < EACH; i++) await one();
-  }));
+  await Promise.all(
+    workers.map(async (one) => {
+      for (let i = 0; i < EACH; i++) await one();
+    }),
+  );
   return performance.now() - t0;
 }
 
 try {
-  say(`Redis atomic counters demo (Redis ${redisServer.version}, PostgreSQL ${pgServer.version}, ${redisServer.provider})`);
+  say(
+    `Redis atomic counters demo (Redis ${redisServer.version}, PostgreSQL ${pgServer.version}, ${redisServer.provider})`,
+  );
 
-  say(`\n1. ${CLIENTS} clients on ${CLIENTS} connections x ${n(EACH)} increments of one counter (expect ${n(EXPECTED)})`);
+  say(
+    `\n1. ${CLIENTS} clients on ${CLIENTS} connections x ${n(EACH)} increments of one counter (expect ${n(EXPECTED)})`,
+  );
   const clients: Redis[] = Array.from({ length: CLIENTS }, () => ns.client());
   await Promise.all(clients.map((c) => c.ping()));
   const naiveMs = await race(clients.map((c) => () => naiveIncrement(c, 'counter:naive')));
   const naive = await counters(admin).get('naive');
-  say(`   GET + SET (read-modify-write): counter = ${n(naive)} -> ${n(EXPECTED - naive)} increments lost (${((100 * (EXPECTED - naive)) / EXPECTED).toFixed(1)}%), ${Math.round(naiveMs)} ms`);
+  say(
+    `   GET + SET (read-modify-write): counter = ${n(naive)} -> ${n(EXPECTED - naive)} increments lost (${((100 * (EXPECTED - naive)) / EXPECTED).toFixed(1)}%), ${Math.round(naiveMs)} ms`,
+  );
   const incrMs = await race(clients.map((c) => () => counters(c).increment('atomic')));
   const atomic = await counters(admin).get('atomic');
-  say(`   INCR:                          counter = ${n(atomic)} -> ${n(EXPECTED - atomic)} lost, ${Math.round(incrMs)} ms`);
+  say(
+    `   INCR:                          counter = ${n(atomic)} -> ${n(EXPECTED - atomic)} lost, ${Math.round(incrMs)} ms`,
+  );
   const pool = db.pool({ max: CLIENTS });
   const sql = sqlCounter(pool);
   await sql.create();
   await Promise.all(Array.from({ length: CLIENTS }, () => pool.query('SELECT 1'))); // open the connections first
   const sqlMs = await race(Array.from({ length: CLIENTS }, () => () => sql.increment('atomic')));
   const rows = await sql.get('atomic');
-  say(`   SQL UPDATE n = n + 1:          counter = ${n(rows)} -> ${n(EXPECTED - rows)} lost, ${Math.round(sqlMs)} ms (${(sqlMs / incrMs).toFixed(1)}x the INCR time; see the bench)`);
+  say(
+    `   SQL UPDATE n = n + 1:          counter = ${n(rows)} -> ${n(EXPECTED - rows)} lost, ${Math.round(sqlMs)} ms (${(sqlMs / incrMs).toFixed(1)}x the INCR time; see the bench)`,
+  );
 
   say('\n2. A per-window counter: INCRBY + PEXPIRE in one Lua script, window 1,000 ms from the first hit');
   const perSecond = expiringCounters(admin, { windowMs: 1_000 });
@@ -56,11 +68,17 @@ try {
   say(`   next increment -> count ${fresh.count}, resets in ${fresh.resetsInMs} ms (a new window)`);
 
   say('\n3. Bad input and refused commands are typed errors');
-  const bad = await counters(admin).increment('api-key-42', -1).catch((e: unknown) => e);
+  const bad = await counters(admin)
+    .increment('api-key-42', -1)
+    .catch((e: unknown) => e);
   say(`   increment(name, -1) -> ${isCounterError(bad) ? `${bad.name}: ${bad.message}` : 'accepted (!)'}`);
   await admin.set('counter:label', 'hello');
-  const refused = await counters(admin).increment('label').catch((e: unknown) => e);
-  say(`   increment of a text value -> ${isCounterError(refused) ? `${refused.name}: ${refused.message}` : 'accepted (!)'}`);
+  const refused = await counters(admin)
+    .increment('label')
+    .catch((e: unknown) => e);
+  say(
+    `   increment of a text value -> ${isCounterError(refused) ? `${refused.name}: ${refused.message}` : 'accepted (!)'}`,
+  );
   say('\ndone');
 } finally {
   await Promise.all([ns.close(), db.close()]);

@@ -26,13 +26,23 @@ export class CounterServiceError extends CounterError {
 
 export const isCounterError = (e: unknown): e is CounterError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isCounterArgumentError = (e: unknown): e is CounterArgumentError => isCounterError(e) && e.code === 'argument';
-export const isCounterServiceError = (e: unknown): e is CounterServiceError => isCounterError(e) && e.code === 'service';
+export const isCounterArgumentError = (e: unknown): e is CounterArgumentError =>
+  isCounterError(e) && e.code === 'argument';
+export const isCounterServiceError = (e: unknown): e is CounterServiceError =>
+  isCounterError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
 
 const show = (v: unknown): string =>
-  typeof v === 'string' ? `"${v}"` : typeof v === 'function' ? 'a function' : v === null ? 'null' : typeof v === 'object' ? typeof v : String(v);
+  typeof v === 'string'
+    ? `"${v}"`
+    : typeof v === 'function'
+      ? 'a function'
+      : v === null
+        ? 'null'
+        : typeof v === 'object'
+          ? typeof v
+          : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new CounterArgumentError(`${name} ${rule} (got ${show(value)})`);
@@ -43,11 +53,19 @@ export function requirePositiveInt(name: string, value: unknown): asserts value 
 }
 
 export function requireName(value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && value.length > 0 && value.length <= 512, 'name', 'must be a non-empty string of at most 512 characters', value);
+  requireArg(
+    typeof value === 'string' && value.length > 0 && value.length <= 512,
+    'name',
+    'must be a non-empty string of at most 512 characters',
+    value,
+  );
 }
 
 export function requireClient(value: unknown, ...methods: string[]): void {
-  const ok = typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
   requireArg(ok, 'redis', `must be an ioredis client (with ${methods.join(', ')})`, value);
 }
 

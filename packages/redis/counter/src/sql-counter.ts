@@ -15,15 +15,27 @@ export interface SqlCounter {
 }
 
 export function sqlCounter(pool: Pick<pg.Pool, 'query'>, table = 'counters'): SqlCounter {
-  requireArg(typeof pool === 'object' && pool !== null && typeof pool.query === 'function', 'pool', 'must be a pg Pool (with query)', pool);
-  requireArg(typeof table === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(table), 'table', 'must be a lowercase SQL identifier', table);
+  requireArg(
+    typeof pool === 'object' && pool !== null && typeof pool.query === 'function',
+    'pool',
+    'must be a pg Pool (with query)',
+    pool,
+  );
+  requireArg(
+    typeof table === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(table),
+    'table',
+    'must be a lowercase SQL identifier',
+    table,
+  );
   return {
     async create() {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, n bigint NOT NULL)`);
     },
     async increment(name) {
       requireName(name);
-      const updated = await pool.query<{ n: string }>(`UPDATE ${table} SET n = n + 1 WHERE name = $1 RETURNING n`, [name]);
+      const updated = await pool.query<{ n: string }>(`UPDATE ${table} SET n = n + 1 WHERE name = $1 RETURNING n`, [
+        name,
+      ]);
       if (updated.rows[0]) return Number(updated.rows[0].n);
       // First increment of this name: create the row (or add to the one a concurrent caller just created).
       const { rows } = await pool.query<{ n: string }>(

@@ -44,7 +44,9 @@ describe(`${CLIENTS} concurrent clients x ${EACH} increments`, () => {
     const final = await counters(admin).get('naive-hits');
     const lost = EXPECTED - final;
     const duplicates = written.length - new Set(written).size; // callers that wrote a value someone else had written
-    console.log(`GET+SET: ${EXPECTED} increments acknowledged, counter = ${final}, lost = ${EXPECTED} - ${final} = ${lost}; ${duplicates} writes repeated a value`);
+    console.log(
+      `GET+SET: ${EXPECTED} increments acknowledged, counter = ${final}, lost = ${EXPECTED} - ${final} = ${lost}; ${duplicates} writes repeated a value`,
+    );
     expect(written).toHaveLength(EXPECTED); // every caller was told its increment succeeded
     expect(final).toBeLessThan(EXPECTED);
     expect(lost).toBe(EXPECTED - final);
@@ -54,9 +56,13 @@ describe(`${CLIENTS} concurrent clients x ${EACH} increments`, () => {
 
   it('counts exactly with INCRBY of different amounts from many clients', async () => {
     const clients = Array.from({ length: 10 }, () => ns.client());
-    await Promise.all(clients.map((c, i) => (async () => {
-      for (let k = 0; k < 100; k++) await counters(c).increment('bytes', i + 1);
-    })()));
+    await Promise.all(
+      clients.map((c, i) =>
+        (async () => {
+          for (let k = 0; k < 100; k++) await counters(c).increment('bytes', i + 1);
+        })(),
+      ),
+    );
     expect(await counters(admin).get('bytes')).toBe(100 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10));
     await Promise.all(clients.map((c) => c.quit()));
   });
@@ -96,7 +102,9 @@ describe('expiring counters', () => {
     const ttls: number[] = [];
     ttls.push((await perMinute.increment('steady')).resetsInMs);
     // Let at least 100 ms of the window pass (polling the real TTL), then count again.
-    await eventually(async () => (await admin.pttl(perMinute.key('steady'))) <= 59_900, { what: '100 ms of the window to pass' });
+    await eventually(async () => (await admin.pttl(perMinute.key('steady'))) <= 59_900, {
+      what: '100 ms of the window to pass',
+    });
     for (let i = 0; i < 10; i++) ttls.push((await perMinute.increment('steady')).resetsInMs);
     expect(ttls[0]).toBe(60_000);
     for (let i = 1; i < ttls.length; i++) expect(ttls[i]).toBeLessThanOrEqual(Math.min(59_900, ttls[i - 1]!));
@@ -108,16 +116,19 @@ describe('expiring counters', () => {
   it('counts exactly under 20 clients, with the expiry set by the first increment and never pushed back', async () => {
     const clients = Array.from({ length: 20 }, () => ns.client());
     const results: Array<{ count: number; resetsInMs: number }> = [];
-    await Promise.all(clients.map(async (c) => {
-      const perMinute = expiringCounters(c, { windowMs: 60_000 });
-      for (let i = 0; i < 50; i++) results.push(await perMinute.increment('shared'));
-    }));
+    await Promise.all(
+      clients.map(async (c) => {
+        const perMinute = expiringCounters(c, { windowMs: 60_000 });
+        for (let i = 0; i < 50; i++) results.push(await perMinute.increment('shared'));
+      }),
+    );
     expect((await expiringCounters(admin, { windowMs: 60_000 }).get('shared')).count).toBe(1_000);
     // Sorted by count = the order Redis ran them in: counts 1..1000, TTLs never going up.
     results.sort((a, b) => a.count - b.count);
     expect(results.map((r) => r.count)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
     expect(results[0]!.resetsInMs).toBe(60_000);
-    for (let i = 1; i < results.length; i++) expect(results[i]!.resetsInMs).toBeLessThanOrEqual(results[i - 1]!.resetsInMs);
+    for (let i = 1; i < results.length; i++)
+      expect(results[i]!.resetsInMs).toBeLessThanOrEqual(results[i - 1]!.resetsInMs);
     await Promise.all(clients.map((c) => c.quit()));
   });
 
@@ -148,9 +159,11 @@ describe('SQL counter row', () => {
     const pool = db.pool({ max: 10 });
     const sql = sqlCounter(pool);
     await sql.create();
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      for (let i = 0; i < 50; i++) await sql.increment('page-views');
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < 50; i++) await sql.increment('page-views');
+      }),
+    );
     expect(await sql.get('page-views')).toBe(500);
     await sql.reset('page-views');
     expect(await sql.get('page-views')).toBe(0);

@@ -18,11 +18,21 @@ async function countThroughRestart(config: Array<[string, string]>): Promise<num
 
 describe('restart', () => {
   it('keeps all 500 acknowledged increments with appendonly yes + appendfsync always', async () => {
-    expect(await countThroughRestart([['appendonly', 'yes'], ['appendfsync', 'always']])).toBe(500);
+    expect(
+      await countThroughRestart([
+        ['appendonly', 'yes'],
+        ['appendfsync', 'always'],
+      ]),
+    ).toBe(500);
   });
 
   it('loses all of them without persistence: the counter restarts at 0', async () => {
-    expect(await countThroughRestart([['appendonly', 'no'], ['save', '']])).toBe(0);
+    expect(
+      await countThroughRestart([
+        ['appendonly', 'no'],
+        ['save', ''],
+      ]),
+    ).toBe(0);
   });
 
   it('rejects an increment with CounterServiceError while Redis is down', async () => {

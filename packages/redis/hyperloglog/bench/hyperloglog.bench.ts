@@ -43,14 +43,25 @@ try {
     const saving = 1 - hllBytes / setBytes;
     const error = relativeError(estimate, truth);
     summary.push({ n, hllBytes, setBytes, saving, error });
-    process.stderr.write(`  n=${n}: HLL ${hllBytes} B, SET ${setBytes} B, saving ${(saving * 100).toFixed(2)}%, estimate ${estimate} (error ${(error * 100).toFixed(3)}%)\n`);
+    process.stderr.write(
+      `  n=${n}: HLL ${hllBytes} B, SET ${setBytes} B, saving ${(saving * 100).toFixed(2)}%, estimate ${estimate} (error ${(error * 100).toFixed(3)}%)\n`,
+    );
     const label = n.toLocaleString('en-US');
     report.add({ id: `hll-bytes-${n}`, title: `HLL memory, ${label} distinct items`, value: hllBytes, unit: 'bytes' });
     report.add({ id: `set-bytes-${n}`, title: `SET memory, ${label} distinct items`, value: setBytes, unit: 'bytes' });
     // A string, so the table shows 99.97% rather than rounding it to 100.0.
-    report.add({ id: `saving-${n}`, title: `Memory saved by the HLL, ${label} items`, value: `${(saving * 100).toFixed(2)}%` });
+    report.add({
+      id: `saving-${n}`,
+      title: `Memory saved by the HLL, ${label} items`,
+      value: `${(saving * 100).toFixed(2)}%`,
+    });
     report.add({ id: `estimate-${n}`, title: `HLL estimate of ${label} distinct items`, value: estimate });
-    report.add({ id: `error-${n}`, title: `HLL relative error, ${label} items`, value: Number((error * 100).toFixed(3)), unit: '%' });
+    report.add({
+      id: `error-${n}`,
+      title: `HLL relative error, ${label} items`,
+      value: Number((error * 100).toFixed(3)),
+      unit: '%',
+    });
     await redis.unlink(`hll:${n}`, `set:${n}`);
   }
 
@@ -58,15 +69,30 @@ try {
   const TRIAL_SIZE = 100_000;
   const errors: number[] = [];
   for (let t = 0; t < TRIALS; t++) {
-    await hll.add('trial', Array.from({ length: TRIAL_SIZE }, (_, i) => `trial${t}:${itemName(i)}`));
+    await hll.add(
+      'trial',
+      Array.from({ length: TRIAL_SIZE }, (_, i) => `trial${t}:${itemName(i)}`),
+    );
     errors.push(relativeError(await hll.count('trial'), TRIAL_SIZE));
     await redis.unlink('trial');
   }
   const meanError = errors.reduce((a, b) => a + b, 0) / TRIALS;
   const within1 = errors.filter((e) => e < 0.01).length;
-  process.stderr.write(`  ${TRIALS} trials of ${TRIAL_SIZE}: mean |error| ${(meanError * 100).toFixed(3)}%, max ${(Math.max(...errors) * 100).toFixed(3)}%\n`);
-  report.add({ id: 'trials-mean-error', title: `Mean relative error over ${TRIALS} independent sets of 100,000 items`, value: Number((meanError * 100).toFixed(3)), unit: '%' });
-  report.add({ id: 'trials-max-error', title: `Largest relative error in those ${TRIALS} sets`, value: Number((Math.max(...errors) * 100).toFixed(3)), unit: '%' });
+  process.stderr.write(
+    `  ${TRIALS} trials of ${TRIAL_SIZE}: mean |error| ${(meanError * 100).toFixed(3)}%, max ${(Math.max(...errors) * 100).toFixed(3)}%\n`,
+  );
+  report.add({
+    id: 'trials-mean-error',
+    title: `Mean relative error over ${TRIALS} independent sets of 100,000 items`,
+    value: Number((meanError * 100).toFixed(3)),
+    unit: '%',
+  });
+  report.add({
+    id: 'trials-max-error',
+    title: `Largest relative error in those ${TRIALS} sets`,
+    value: Number((Math.max(...errors) * 100).toFixed(3)),
+    unit: '%',
+  });
   report.add({ id: 'trials-within-1pct', title: `Sets counted within 1% (of ${TRIALS})`, value: within1 });
 
   let next = 0;

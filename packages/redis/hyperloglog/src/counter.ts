@@ -36,7 +36,10 @@ export interface CounterOptions {
 }
 
 const isRedis = (r: unknown): r is Redis =>
-  typeof r === 'object' && r !== null && typeof (r as Redis).pipeline === 'function' && typeof (r as Redis).pfadd === 'function';
+  typeof r === 'object' &&
+  r !== null &&
+  typeof (r as Redis).pipeline === 'function' &&
+  typeof (r as Redis).pfadd === 'function';
 
 function checkItems(items: unknown): asserts items is readonly string[] {
   requireKind(Array.isArray(items), 'items', 'must be an array of strings', items);
@@ -61,7 +64,12 @@ function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kin
   requireKind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
   requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
   const { batchSize = 1_000 } = options;
-  requireArg(Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= 100_000, 'batchSize', 'must be an integer from 1 to 100000', batchSize);
+  requireArg(
+    Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= 100_000,
+    'batchSize',
+    'must be an integer from 1 to 100000',
+    batchSize,
+  );
   const hll = kind === 'hyperloglog';
 
   return {
@@ -87,7 +95,12 @@ function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kin
         if (keys.length === 1) return redis.scard(keys[0]!);
         // An exact union has to be materialised: store it in a scratch key and drop it in one transaction.
         const scratch = `${keys[0]!}:union-scratch`;
-        const [stored] = await execAll(redis.multi().sunionstore(scratch, ...keys).del(scratch));
+        const [stored] = await execAll(
+          redis
+            .multi()
+            .sunionstore(scratch, ...keys)
+            .del(scratch),
+        );
         return Number(stored);
       });
     },
@@ -111,10 +124,12 @@ function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kin
 }
 
 /** Approximate distinct counts in ~12 KB per key (PFADD / PFCOUNT / PFMERGE). */
-export const hyperLogLog = (redis: Redis, options: CounterOptions = {}): UniqueCounter => counter(redis, options, 'hyperloglog');
+export const hyperLogLog = (redis: Redis, options: CounterOptions = {}): UniqueCounter =>
+  counter(redis, options, 'hyperloglog');
 
 /** Exact distinct counts in a SET (SADD / SCARD / SUNIONSTORE): the baseline, and the memory it costs. */
-export const exactSet = (redis: Redis, options: CounterOptions = {}): UniqueCounter => counter(redis, options, 'exact-set');
+export const exactSet = (redis: Redis, options: CounterOptions = {}): UniqueCounter =>
+  counter(redis, options, 'exact-set');
 
 /** |estimate - exact| / exact. */
 export const relativeError = (estimate: number, exact: number): number => Math.abs(estimate - exact) / exact;

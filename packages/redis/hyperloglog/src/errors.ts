@@ -26,17 +26,23 @@ export class CounterServiceError extends CounterError {
 
 export const isCounterError = (e: unknown): e is CounterError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isCounterArgumentError = (e: unknown): e is CounterArgumentError => isCounterError(e) && e.code === 'argument';
-export const isCounterServiceError = (e: unknown): e is CounterServiceError => isCounterError(e) && e.code === 'service';
+export const isCounterArgumentError = (e: unknown): e is CounterArgumentError =>
+  isCounterError(e) && e.code === 'argument';
+export const isCounterServiceError = (e: unknown): e is CounterServiceError =>
+  isCounterError(e) && e.code === 'service';
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : Array.isArray(v) ? 'array' : v === null ? 'null' : String(v));
+const show = (v: unknown): string =>
+  typeof v === 'string' ? `"${v}"` : Array.isArray(v) ? 'array' : v === null ? 'null' : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new CounterArgumentError(`${name} ${rule} (got ${show(value)})`);
 }
 
 export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new CounterArgumentError(`${name} ${rule} (got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`);
+  if (!ok)
+    throw new CounterArgumentError(
+      `${name} ${rule} (got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`,
+    );
 }
 
 export function requireKey(name: string, value: unknown): asserts value is string {

@@ -1,7 +1,14 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CounterServiceError, HLL_STANDARD_ERROR, exactSet, hyperLogLog, isCounterServiceError, relativeError } from '../src/index.ts';
+import {
+  CounterServiceError,
+  HLL_STANDARD_ERROR,
+  exactSet,
+  hyperLogLog,
+  isCounterServiceError,
+  relativeError,
+} from '../src/index.ts';
 
 // Redis documents a standard error of 0.81% (1.04 / sqrt(16384)). The tests allow 3 standard errors
 // (2.44%): a random input lands inside that 99.7% of the time. The inputs here are fixed strings and
@@ -9,7 +16,8 @@ import { CounterServiceError, HLL_STANDARD_ERROR, exactSet, hyperLogLog, isCount
 const BOUND = 3 * HLL_STANDARD_ERROR;
 
 /** Visitor ids from..to-1, e.g. "visitor:42". */
-const visitors = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `visitor:${from + i}`);
+const visitors = (from: number, to: number): string[] =>
+  Array.from({ length: to - from }, (_, i) => `visitor:${from + i}`);
 
 let ns: RedisNamespace;
 let redis: Redis;

@@ -16,7 +16,16 @@
 // 3. A busy queue: 16 producers at once. Pollers rarely sleep, so this is closer to raw throughput.
 // This POC is the baseline of every ratio (variant ÷ POC ops/s).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchReport, compareLoad, measure, postgresDatabase, redisClient, redisNamespace, serverFor, uniqueName } from '@poc/harness';
+import {
+  benchReport,
+  compareLoad,
+  measure,
+  postgresDatabase,
+  redisClient,
+  redisNamespace,
+  serverFor,
+  uniqueName,
+} from '@poc/harness';
 import { Queue, Worker } from 'bullmq';
 import type pg from 'pg';
 import { jobQueue, type QueueWorker } from '../src/index.ts';
@@ -51,7 +60,12 @@ const redis = ns.client();
 const queue = jobQueue<{ key: string }>(redis, { name: 'bench', keepCompleted: 0 });
 const pocWorkers: QueueWorker[] = [];
 for (let w = 0; w < WORKERS; w++) {
-  pocWorkers.push(await queue.work(async () => {}, { id: `w${w}`, onEvent: (e) => (e.type === 'completed' ? completed(e.id) : e.type !== 'lost' && console.error(e)) }));
+  pocWorkers.push(
+    await queue.work(async () => {}, {
+      id: `w${w}`,
+      onEvent: (e) => (e.type === 'completed' ? completed(e.id) : e.type !== 'lost' && console.error(e)),
+    }),
+  );
 }
 
 // --- BullMQ ------------------------------------------------------------------------------------------
@@ -71,7 +85,9 @@ const pool: pg.Pool = db.pool({ max: BUSY_PRODUCERS + 2 });
 let stopping = false;
 const pollers: Array<Promise<void>> = [];
 for (const pollMs of POLL_INTERVALS_MS) {
-  await pool.query(`CREATE TABLE jobs_${pollMs} (id bigserial PRIMARY KEY, key text NOT NULL, payload jsonb NOT NULL, run_at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE jobs_${pollMs} (id bigserial PRIMARY KEY, key text NOT NULL, payload jsonb NOT NULL, run_at timestamptz NOT NULL DEFAULT now())`,
+  );
   for (let w = 0; w < WORKERS; w++) {
     const client = await db.client();
     pollers.push(
@@ -99,10 +115,12 @@ for (const pollMs of POLL_INTERVALS_MS) {
 const variants = (): Record<string, () => Promise<void>> => {
   const v: Record<string, () => Promise<void>> = {
     poc: () => roundTrip((key) => queue.enqueue({ key }, { id: key })),
-    bullmq: () => roundTrip((key) => bullQueue.add('job', { key }, { jobId: key, removeOnComplete: true, removeOnFail: true })),
+    bullmq: () =>
+      roundTrip((key) => bullQueue.add('job', { key }, { jobId: key, removeOnComplete: true, removeOnFail: true })),
   };
   for (const pollMs of POLL_INTERVALS_MS) {
-    v[`pg-poll-${pollMs}ms`] = () => roundTrip((key) => pool.query(`INSERT INTO jobs_${pollMs} (key, payload) VALUES ($1, $2)`, [key, { key }]));
+    v[`pg-poll-${pollMs}ms`] = () =>
+      roundTrip((key) => pool.query(`INSERT INTO jobs_${pollMs} (key, payload) VALUES ($1, $2)`, [key, { key }]));
   }
   return v;
 };
@@ -168,7 +186,8 @@ try {
   });
   report.add(busy);
 
-  const speedup = (c: typeof quiet, name: string): string => (1 / c.ratios.find((r) => r.variant === name)!.median).toFixed(c === quiet ? 0 : 1);
+  const speedup = (c: typeof quiet, name: string): string =>
+    (1 / c.ratios.find((r) => r.variant === name)!.median).toFixed(c === quiet ? 0 : 1);
   const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
   const times = (name: string): string => (random[name]! / random.poc!).toFixed(0);
   await report.finish(

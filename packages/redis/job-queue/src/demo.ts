@@ -23,7 +23,9 @@ try {
   }
   for (let i = 1; i <= 10; i++) await emails.enqueue({ to: `user${i}@example.com` }, { id: `mail-${i}` });
   await eventually(async () => (await emails.stats()).completed === 10, { what: '10 emails' });
-  say(`   worker a ran ${byWorker.a!.length}, worker b ran ${byWorker.b!.length}; stats: ${JSON.stringify(await emails.stats())}`);
+  say(
+    `   worker a ran ${byWorker.a!.length}, worker b ran ${byWorker.b!.length}; stats: ${JSON.stringify(await emails.stats())}`,
+  );
 
   say('\n2. A worker process is killed (SIGKILL) while it holds a job');
   const reports = jobQueue<{ month: string }>(redis, { name: 'reports', visibilityTimeoutMs: 1_000 });
@@ -31,14 +33,22 @@ try {
   const victim = spawnTsWorker(workerScript, ['poc', ns.url, ns.prefix, 'reports', '1000']);
   await victim.waitForLine('started report-oct');
   await victim.kill();
-  say(`   worker pid ${victim.process.pid} took report-oct and was killed; in flight: ${(await reports.stats()).inFlight}`);
+  say(
+    `   worker pid ${victim.process.pid} took report-oct and was killed; in flight: ${(await reports.stats()).inFlight}`,
+  );
   const t0 = Date.now();
   const events: WorkerEvent[] = [];
-  const survivor = await reports.work(async () => {}, { id: 'survivor', heartbeatMs: 200, onEvent: (e) => events.push(e) });
+  const survivor = await reports.work(async () => {}, {
+    id: 'survivor',
+    heartbeatMs: 200,
+    onEvent: (e) => events.push(e),
+  });
   closers.push(() => survivor.close());
   await eventually(() => events.some((e) => e.type === 'completed'), { what: 'the report' });
   const done = events.find((e) => e.type === 'completed') as { id: string; attempt: number };
-  say(`   reaper returned it after the 1 000 ms lease; survivor completed ${done.id} on attempt ${done.attempt} (${Date.now() - t0} ms after the survivor started)`);
+  say(
+    `   reaper returned it after the 1 000 ms lease; survivor completed ${done.id} on attempt ${done.attempt} (${Date.now() - t0} ms after the survivor started)`,
+  );
   say(`   stats: ${JSON.stringify(await reports.stats())}`);
 
   say('\n3. The same crash with the naive BRPOP worker');
@@ -64,7 +74,9 @@ try {
   const reminders = jobQueue<string>(redis, { name: 'reminders' });
   let ranAfter = -1;
   const enqueuedAt = Date.now();
-  const reminderWorker = await reminders.work(async () => void (ranAfter = Date.now() - enqueuedAt), { heartbeatMs: 100 });
+  const reminderWorker = await reminders.work(async () => void (ranAfter = Date.now() - enqueuedAt), {
+    heartbeatMs: 100,
+  });
   closers.push(() => reminderWorker.close());
   await reminders.enqueue('renew your subscription', { delayMs: 500 });
   say(`   right after enqueue: ${JSON.stringify(await reminders.stats())}`);

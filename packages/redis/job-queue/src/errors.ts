@@ -57,7 +57,12 @@ export function requireNonNegativeInt(name: string, value: unknown): asserts val
 
 /** Names end up inside Redis keys: keep them short and free of separators and hash-tag braces. */
 export function requireName(name: string, value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(value), name, 'must be 1-64 characters of [A-Za-z0-9_.-]', value);
+  requireArg(
+    typeof value === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(value),
+    name,
+    'must be 1-64 characters of [A-Za-z0-9_.-]',
+    value,
+  );
 }
 
 /** Runs one Redis call and turns a client failure into a QueueServiceError that says what was being done. */

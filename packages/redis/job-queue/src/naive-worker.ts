@@ -8,7 +8,11 @@ export interface NaiveWorker {
   close(): Promise<void>;
 }
 
-export function startNaiveWorker<T>(redis: Redis, name: string, handler: (job: { id: string; payload: T }) => Promise<unknown>): NaiveWorker {
+export function startNaiveWorker<T>(
+  redis: Redis,
+  name: string,
+  handler: (job: { id: string; payload: T }) => Promise<unknown>,
+): NaiveWorker {
   const keys = queueKeys(name);
   const blocking = redis.duplicate();
   blocking.on('error', () => {});

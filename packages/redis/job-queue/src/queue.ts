@@ -4,7 +4,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { DuplicateJobError, QueueServiceError, redisCall, requireKind, requireName, requireNonNegativeInt, requirePositiveInt, type QueueError } from './errors.ts';
+import {
+  DuplicateJobError,
+  QueueServiceError,
+  redisCall,
+  requireKind,
+  requireName,
+  requireNonNegativeInt,
+  requirePositiveInt,
+  type QueueError,
+} from './errors.ts';
 import { runScript } from './scripts.ts';
 
 /** Where time comes from: deadlines, due times and heartbeats. Tests pass a manual clock. */
@@ -143,7 +152,10 @@ export function queueKeys(name: string): QueueKeys {
 }
 
 const isRedis = (r: unknown): r is Redis =>
-  typeof r === 'object' && r !== null && typeof (r as Redis).evalsha === 'function' && typeof (r as Redis).duplicate === 'function';
+  typeof r === 'object' &&
+  r !== null &&
+  typeof (r as Redis).evalsha === 'function' &&
+  typeof (r as Redis).duplicate === 'function';
 
 function encode(payload: unknown): string {
   let json: string | undefined;
@@ -158,8 +170,20 @@ function encode(payload: unknown): string {
 
 export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQueue<T> {
   requireKind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with at least name', options);
-  const { name, visibilityTimeoutMs = 30_000, maxAttempts = 3, retryDelayMs = 0, keepCompleted = 1_000, clock = systemClock } = options;
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with at least name',
+    options,
+  );
+  const {
+    name,
+    visibilityTimeoutMs = 30_000,
+    maxAttempts = 3,
+    retryDelayMs = 0,
+    keepCompleted = 1_000,
+    clock = systemClock,
+  } = options;
   const keys = queueKeys(name);
   requirePositiveInt('visibilityTimeoutMs', visibilityTimeoutMs);
   requirePositiveInt('maxAttempts', maxAttempts);
@@ -174,7 +198,17 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
       runScript(
         redis,
         'reap-9.lua',
-        [keys.delayed, keys.deadlines, keys.leases, keys.attempts, keys.ready, keys.dead, keys.errors, keys.stats, keys.workers],
+        [
+          keys.delayed,
+          keys.deadlines,
+          keys.leases,
+          keys.attempts,
+          keys.ready,
+          keys.dead,
+          keys.errors,
+          keys.stats,
+          keys.workers,
+        ],
         [clock.now(), maxAttempts, retryDelayMs, 1_000],
       ),
     )) as number[];
@@ -199,19 +233,38 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
     reap,
     async stats() {
       const [ready, delayed, inFlight, dead, counters] = await redisCall(`reading stats of "${name}"`, async () => {
-        const res = await redis.multi().llen(keys.ready).zcard(keys.delayed).zcard(keys.deadlines).llen(keys.dead).hgetall(keys.stats).exec();
+        const res = await redis
+          .multi()
+          .llen(keys.ready)
+          .zcard(keys.delayed)
+          .zcard(keys.deadlines)
+          .llen(keys.dead)
+          .hgetall(keys.stats)
+          .exec();
         if (!res) throw new Error('transaction aborted');
         for (const [err] of res) if (err) throw err;
         return res.map(([, v]) => v) as [number, number, number, number, Record<string, string>];
       });
       const n = (field: string): number => Number(counters[field] ?? 0);
-      return { ready, delayed, inFlight, dead, enqueued: n('enqueued'), completed: n('completed'), retried: n('retried') };
+      return {
+        ready,
+        delayed,
+        inFlight,
+        dead,
+        enqueued: n('enqueued'),
+        completed: n('completed'),
+        retried: n('retried'),
+      };
     },
     async deadLetters() {
       return redisCall(`reading dead letters of "${name}"`, async () => {
         const ids = await redis.lrange(keys.dead, 0, -1);
         if (ids.length === 0) return [];
-        const [payloads, attempts, errors] = await Promise.all([redis.hmget(keys.jobs, ...ids), redis.hmget(keys.attempts, ...ids), redis.hmget(keys.errors, ...ids)]);
+        const [payloads, attempts, errors] = await Promise.all([
+          redis.hmget(keys.jobs, ...ids),
+          redis.hmget(keys.attempts, ...ids),
+          redis.hmget(keys.errors, ...ids),
+        ]);
         return ids.map((id, i) => ({
           id,
           payload: JSON.parse(payloads[i] ?? 'null') as T,
@@ -221,7 +274,15 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
       });
     },
     completedIds: () => redisCall(`reading completed ids of "${name}"`, () => redis.lrange(keys.completed, 0, -1)),
-    work: (handler, workerOptions = {}) => startWorker(redis, queue, handler, workerOptions, { keyPrefix, visibilityTimeoutMs, maxAttempts, retryDelayMs, keepCompleted, clock }),
+    work: (handler, workerOptions = {}) =>
+      startWorker(redis, queue, handler, workerOptions, {
+        keyPrefix,
+        visibilityTimeoutMs,
+        maxAttempts,
+        retryDelayMs,
+        keepCompleted,
+        clock,
+      }),
   };
   return queue;
 }
@@ -235,10 +296,23 @@ interface Settings {
   clock: Clock;
 }
 
-async function startWorker<T>(redis: Redis, queue: JobQueue<T>, handler: Handler<T>, options: WorkerOptions, s: Settings): Promise<QueueWorker> {
+async function startWorker<T>(
+  redis: Redis,
+  queue: JobQueue<T>,
+  handler: Handler<T>,
+  options: WorkerOptions,
+  s: Settings,
+): Promise<QueueWorker> {
   requireKind(typeof handler === 'function', 'handler', 'must be a function (job) => Promise', handler);
   requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
-  const { id = randomBytes(6).toString('hex'), concurrency = 1, blockTimeoutMs = 1_000, heartbeatMs = 1_000, reap = true, onEvent } = options;
+  const {
+    id = randomBytes(6).toString('hex'),
+    concurrency = 1,
+    blockTimeoutMs = 1_000,
+    heartbeatMs = 1_000,
+    reap = true,
+    onEvent,
+  } = options;
   requireName('id', id);
   requirePositiveInt('concurrency', concurrency);
   requirePositiveInt('blockTimeoutMs', blockTimeoutMs);
@@ -267,7 +341,12 @@ async function startWorker<T>(redis: Redis, queue: JobQueue<T>, handler: Handler
   async function runOne(jobId: string): Promise<void> {
     const token = randomBytes(16).toString('hex');
     const claimed = (await redisCall(`claiming job "${jobId}"`, () =>
-      runScript(redis, 'claim-4.lua', [keys.jobs, keys.attempts, keys.leases, keys.deadlines], [jobId, token, processingKey, s.clock.now() + s.visibilityTimeoutMs]),
+      runScript(
+        redis,
+        'claim-4.lua',
+        [keys.jobs, keys.attempts, keys.leases, keys.deadlines],
+        [jobId, token, processingKey, s.clock.now() + s.visibilityTimeoutMs],
+      ),
     )) as [string, number] | null;
     if (!claimed) return;
     const [json, attempt] = claimed;
@@ -283,7 +362,12 @@ async function startWorker<T>(redis: Redis, queue: JobQueue<T>, handler: Handler
     }
     if (failure === undefined) {
       const acked = await redisCall(`acknowledging job "${jobId}"`, () =>
-        runScript(redis, 'ack-7.lua', [keys.leases, keys.deadlines, keys.jobs, keys.attempts, keys.completed, keys.stats, keys.errors], [jobId, token, s.keepCompleted]),
+        runScript(
+          redis,
+          'ack-7.lua',
+          [keys.leases, keys.deadlines, keys.jobs, keys.attempts, keys.completed, keys.stats, keys.errors],
+          [jobId, token, s.keepCompleted],
+        ),
       );
       emit(acked === 1 ? { type: 'completed', id: jobId, attempt } : { type: 'lost', id: jobId, attempt });
       return;
@@ -296,7 +380,11 @@ async function startWorker<T>(redis: Redis, queue: JobQueue<T>, handler: Handler
         [jobId, token, failure, s.maxAttempts, s.clock.now(), s.retryDelayMs],
       ),
     );
-    emit(outcome === 0 ? { type: 'lost', id: jobId, attempt } : { type: 'failed', id: jobId, attempt, error: failure, deadLettered: outcome === 2 });
+    emit(
+      outcome === 0
+        ? { type: 'lost', id: jobId, attempt }
+        : { type: 'failed', id: jobId, attempt, error: failure, deadLettered: outcome === 2 },
+    );
   }
 
   // One loop per slot, each blocking on its own connection: a BLMOVE ties up its connection until a
@@ -309,7 +397,12 @@ async function startWorker<T>(redis: Redis, queue: JobQueue<T>, handler: Handler
         jobId = await blocking.blmove(keys.ready, processing, 'RIGHT', 'LEFT', blockTimeoutMs / 1_000);
       } catch (e) {
         if (stopped) return;
-        emit({ type: 'error', error: new QueueServiceError(`waiting for jobs on "${queue.name}" failed: ${(e as Error).message}`, { cause: e }) });
+        emit({
+          type: 'error',
+          error: new QueueServiceError(`waiting for jobs on "${queue.name}" failed: ${(e as Error).message}`, {
+            cause: e,
+          }),
+        });
         await sleep(Math.min(blockTimeoutMs, 1_000));
         continue;
       }

@@ -6,5 +6,9 @@ import type { Redis } from 'ioredis';
 const luaScript = luaFolder(new URL('./lua/', import.meta.url));
 
 /** Runs src/lua/<file> with these keys and arguments. Client errors are passed on; callers wrap them. */
-export const runScript = (redis: Redis, file: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> =>
-  run(redis, luaScript(file), keys, args);
+export const runScript = (
+  redis: Redis,
+  file: string,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> => run(redis, luaScript(file), keys, args);

@@ -62,7 +62,15 @@ describe('a worker process killed mid-job', () => {
     await eventually(async () => (await queue.stats()).completed === 20, { what: '20 completions' });
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 0, orphansReturned: 0 });
 
-    expect(await queue.stats()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 0, enqueued: 21, completed: 20, retried: 0 });
+    expect(await queue.stats()).toEqual({
+      ready: 0,
+      delayed: 0,
+      inFlight: 0,
+      dead: 0,
+      enqueued: 21,
+      completed: 20,
+      retried: 0,
+    });
     expect(await queue.completedIds()).not.toContain('job-00');
     expect(await redis.lrange('runs', 0, -1)).toHaveLength(1); // started once, then lost with the process
   });

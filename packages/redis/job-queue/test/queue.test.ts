@@ -27,7 +27,15 @@ describe('delivery', () => {
     expect(handled).toHaveLength(200);
     expect(new Set(handled)).toEqual(new Set(ids));
     expect(Object.values(tally(await queue.completedIds())).every((c) => c === 1)).toBe(true);
-    expect(await queue.stats()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 0, enqueued: 200, completed: 200, retried: 0 });
+    expect(await queue.stats()).toEqual({
+      ready: 0,
+      delayed: 0,
+      inFlight: 0,
+      dead: 0,
+      enqueued: 200,
+      completed: 200,
+      retried: 0,
+    });
     expect(await redis.hlen(queue.keys.jobs)).toBe(0);
     expect(await redis.hlen(queue.keys.leases)).toBe(0);
     expect(await redis.hlen(queue.keys.attempts)).toBe(0);
@@ -73,9 +81,19 @@ describe('retries and dead letters', () => {
     await eventually(async () => (await queue.stats()).dead === 1, { what: 'a dead letter' });
 
     expect(attempts).toEqual([1, 2, 3]);
-    expect(await queue.deadLetters()).toEqual([{ id, payload: { poison: true }, attempts: 3, error: 'cannot parse invoice (attempt 3)' }]);
+    expect(await queue.deadLetters()).toEqual([
+      { id, payload: { poison: true }, attempts: 3, error: 'cannot parse invoice (attempt 3)' },
+    ]);
     expect(events.map((e) => (e.type === 'failed' ? e.deadLettered : e.type))).toEqual([false, false, true]);
-    expect(await queue.stats()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 1, enqueued: 1, completed: 0, retried: 2 });
+    expect(await queue.stats()).toEqual({
+      ready: 0,
+      delayed: 0,
+      inFlight: 0,
+      dead: 1,
+      enqueued: 1,
+      completed: 0,
+      retried: 2,
+    });
   });
 
   it('retries a failed job after retryDelayMs via the delayed set, then completes it on attempt 2', async () => {
@@ -188,7 +206,14 @@ describe('visibility timeout and the reaper', () => {
     await started.promise;
     clock.advance(1_000);
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 1, orphansReturned: 0 });
-    expect(await queue.deadLetters()).toEqual([{ id: 'once', payload: 'x', attempts: 1, error: 'visibility timeout: not acknowledged before its lease deadline' }]);
+    expect(await queue.deadLetters()).toEqual([
+      {
+        id: 'once',
+        payload: 'x',
+        attempts: 1,
+        error: 'visibility timeout: not acknowledged before its lease deadline',
+      },
+    ]);
   });
 });
 
@@ -244,6 +269,9 @@ describe('Redis failures are surfaced', () => {
 
     await server.start();
     const id = await queue.enqueue('after');
-    await eventually(async () => (await queue.completedIds()).includes(id), { what: 'the job after the restart', timeoutMs: 15_000 });
+    await eventually(async () => (await queue.completedIds()).includes(id), {
+      what: 'the job after the restart',
+      timeoutMs: 15_000,
+    });
   });
 });

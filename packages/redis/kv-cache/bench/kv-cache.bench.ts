@@ -18,7 +18,10 @@ const [ns, db] = await Promise.all([redisNamespace({ name: 'kvbench' }), postgre
 const pool = db.pool({ max: CONCURRENCY });
 const redis = ns.client();
 
-async function loadProductSales(q: Pick<pg.Pool, 'query'>, id: number): Promise<{ lines: number; units: number; revenueCents: number }> {
+async function loadProductSales(
+  q: Pick<pg.Pool, 'query'>,
+  id: number,
+): Promise<{ lines: number; units: number; revenueCents: number }> {
   const { rows } = await q.query<{ lines: number; units: number; revenue: string }>(
     'SELECT count(*)::int AS lines, sum(quantity)::int AS units, sum(quantity * unit_price_cents)::bigint AS revenue FROM order_lines WHERE product_id = $1',
     [id],
@@ -95,7 +98,10 @@ try {
     title: `Expensive read: category dashboard (${SEED.productsPerCategory * SEED.linesPerProduct} order lines), one caller`,
     variants: {
       database: () => loadDashboard(pool, categoryName(next(SEED.categories))),
-      cache: () => cache.readThrough(dashboardKey(categoryName(next(SEED.categories))), () => Promise.reject(new Error('unexpected miss'))),
+      cache: () =>
+        cache.readThrough(dashboardKey(categoryName(next(SEED.categories))), () =>
+          Promise.reject(new Error('unexpected miss')),
+        ),
     },
     rounds: ROUNDS,
     timeMs: TIME_MS,
@@ -107,14 +113,16 @@ try {
     title: `Category dashboard under ${CONCURRENCY} concurrent callers`,
     variants: {
       database: () => loadDashboard(pool, categoryName(next(SEED.categories))),
-      cache: () => cache.readThrough(dashboardKey(categoryName(next(SEED.categories))), () => Promise.reject(new Error('unexpected miss'))),
+      cache: () =>
+        cache.readThrough(dashboardKey(categoryName(next(SEED.categories))), () =>
+          Promise.reject(new Error('unexpected miss')),
+        ),
     },
     concurrency: CONCURRENCY,
     durationMs: 1_500,
     rounds: 3,
   });
   report.add(load);
-
 
   const r = (c: typeof pk): string => `${c.ratios[0]!.median.toFixed(1)}x`;
   await report.finish(

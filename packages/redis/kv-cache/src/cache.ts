@@ -3,14 +3,7 @@
 // the key, so the next read loads the new value. Redis is an optimisation here, not the source of
 // truth: when it fails on a read, the read goes to the database instead of failing the request.
 import type { Redis } from 'ioredis';
-import {
-  CacheServiceError,
-  CacheValueError,
-  errorMessage,
-  hasMethods,
-  isFunction,
-  requireArg,
-} from './errors.ts';
+import { CacheServiceError, CacheValueError, errorMessage, hasMethods, isFunction, requireArg } from './errors.ts';
 
 /** Turns values into the strings Redis stores, and back. The default is JSON. */
 export interface Serializer<T> {
@@ -87,17 +80,37 @@ const json: Serializer<never> = {
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 function checkKey(key: unknown): asserts key is string {
-  requireArg(typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH, 'key', `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`, key);
+  requireArg(
+    typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH,
+    'key',
+    `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
+    key,
+  );
 }
 
 /** A cache-aside cache of values of type T in Redis. Opens nothing: it uses the client you pass. */
 export function cacheAside<T>(options: CacheAsideOptions<T>): CacheAside<T> {
   requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
   const { redis, ttlMs, keyPrefix = 'cache:', serialize = json as Serializer<T>, onFallback } = options;
-  requireArg(hasMethods(redis, 'get', 'set', 'del'), 'redis', 'must be an ioredis client (with get, set and del)', redis);
+  requireArg(
+    hasMethods(redis, 'get', 'set', 'del'),
+    'redis',
+    'must be an ioredis client (with get, set and del)',
+    redis,
+  );
   requireArg(Number.isSafeInteger(ttlMs) && ttlMs > 0, 'ttlMs', 'must be a positive integer', ttlMs);
-  requireArg(typeof keyPrefix === 'string' && keyPrefix.length <= 256, 'keyPrefix', 'must be a string of at most 256 characters', keyPrefix);
-  requireArg(hasMethods(serialize, 'stringify', 'parse'), 'serialize', 'must be an object with stringify(value) and parse(raw) functions', serialize);
+  requireArg(
+    typeof keyPrefix === 'string' && keyPrefix.length <= 256,
+    'keyPrefix',
+    'must be a string of at most 256 characters',
+    keyPrefix,
+  );
+  requireArg(
+    hasMethods(serialize, 'stringify', 'parse'),
+    'serialize',
+    'must be an object with stringify(value) and parse(raw) functions',
+    serialize,
+  );
   requireArg(onFallback === undefined || isFunction(onFallback), 'onFallback', 'must be a function', onFallback);
 
   const stats: CacheStats = { hits: 0, misses: 0, fallbacks: 0, absorbedErrors: 0 };
@@ -113,7 +126,9 @@ export function cacheAside<T>(options: CacheAsideOptions<T>): CacheAside<T> {
   // A value that cannot be stored is a bug in the loader or serializer: fail loudly, cache nothing.
   function encode(key: string, value: T): string {
     if (value === undefined) {
-      throw new CacheValueError(`the loader for "${key}" returned undefined; return null to cache "not found", or throw`);
+      throw new CacheValueError(
+        `the loader for "${key}" returned undefined; return null to cache "not found", or throw`,
+      );
     }
     let raw: unknown;
     try {
@@ -121,7 +136,8 @@ export function cacheAside<T>(options: CacheAsideOptions<T>): CacheAside<T> {
     } catch (e) {
       throw new CacheValueError(`the value for "${key}" could not be serialized: ${errorMessage(e)}`, { cause: e });
     }
-    if (typeof raw !== 'string') throw new CacheValueError(`serialize.stringify returned ${typeof raw} for "${key}", not a string`);
+    if (typeof raw !== 'string')
+      throw new CacheValueError(`serialize.stringify returned ${typeof raw} for "${key}", not a string`);
     return raw;
   }
 

@@ -56,9 +56,13 @@ export const categoryName = (n: number): string => `category-${n}`;
  * Creates the tables and fills them deterministically (same options, same rows): products numbered
  * from 1, category-1 first; order line g of product p has quantity 1 + (g + p) % 5.
  */
-export async function seedCatalog(db: Queryable, options: SeedOptions): Promise<{ products: number; orderLines: number }> {
+export async function seedCatalog(
+  db: Queryable,
+  options: SeedOptions,
+): Promise<{ products: number; orderLines: number }> {
   const { categories, productsPerCategory, linesPerProduct } = options;
-  for (const [name, v] of Object.entries(options)) requireArg(Number.isSafeInteger(v) && v > 0, name, 'must be a positive integer', v);
+  for (const [name, v] of Object.entries(options))
+    requireArg(Number.isSafeInteger(v) && v > 0, name, 'must be a positive integer', v);
   const products = categories * productsPerCategory;
   await db.query(SCHEMA);
   await db.query(
@@ -104,11 +108,21 @@ export async function loadDashboard(db: Queryable, category: string): Promise<Da
   );
   const r = rows[0];
   if (!r || r.products_sold === 0) return null;
-  return { category, productsSold: r.products_sold, orderLines: r.order_lines, units: r.units, revenueCents: Number(r.revenue_cents), top: r.top };
+  return {
+    category,
+    productsSold: r.products_sold,
+    orderLines: r.order_lines,
+    units: r.units,
+    revenueCents: Number(r.revenue_cents),
+    top: r.top,
+  };
 }
 
 /** The cheap read, for contrast: one product by primary key. */
-export async function loadProduct(db: Queryable, id: number): Promise<{ id: number; name: string; priceCents: number; stock: number } | null> {
+export async function loadProduct(
+  db: Queryable,
+  id: number,
+): Promise<{ id: number; name: string; priceCents: number; stock: number } | null> {
   const { rows } = await db.query<{ id: number; name: string; price_cents: number; stock: number }>(
     'SELECT id, name, price_cents, stock FROM products WHERE id = $1',
     [id],
@@ -187,7 +201,12 @@ export type NaiveMistake =
   | 'set-before-commit';
 
 /** The same service with a classic cache bug, for the break-it tests and the demo. */
-export function naiveCatalogService(pool: pg.Pool, cache: CacheAside<Dashboard | null>, redis: { set(key: string, value: string, px: 'PX', ms: number): Promise<unknown> }, mistake: NaiveMistake): CatalogService {
+export function naiveCatalogService(
+  pool: pg.Pool,
+  cache: CacheAside<Dashboard | null>,
+  redis: { set(key: string, value: string, px: 'PX', ms: number): Promise<unknown> },
+  mistake: NaiveMistake,
+): CatalogService {
   return {
     dashboard: (category) => cache.readThrough(dashboardKey(category), () => loadDashboard(pool, category)),
     async recordOrder(productId, quantity) {

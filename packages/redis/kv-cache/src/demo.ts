@@ -26,7 +26,9 @@ try {
   say(`Redis cache-aside demo (Redis ${redisServer.version}, PostgreSQL ${pgServer.version}, ${redisServer.provider})`);
   let t0 = performance.now();
   const seeded = await seedCatalog(pool, SEED);
-  say(`Seeded ${n(seeded.products)} products in ${SEED.categories} categories and ${n(seeded.orderLines)} order lines (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  say(
+    `Seeded ${n(seeded.products)} products in ${SEED.categories} categories and ${n(seeded.orderLines)} order lines (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
   const cache = cacheAside<Dashboard | null>({ redis, ttlMs: TTL_MS });
   const shop = catalogService(pool, cache);
@@ -38,12 +40,16 @@ try {
     return loadDashboard(pool, category);
   };
 
-  say(`\n1. Read-through: the "${category}" dashboard (aggregates ${n(SEED.productsPerCategory * SEED.linesPerProduct)} order lines), 4 reads, ttl ${TTL_MS} ms`);
+  say(
+    `\n1. Read-through: the "${category}" dashboard (aggregates ${n(SEED.productsPerCategory * SEED.linesPerProduct)} order lines), 4 reads, ttl ${TTL_MS} ms`,
+  );
   for (let i = 1; i <= 4; i++) {
     t0 = performance.now();
     const r = await cache.read(key, load);
     const d = r.value!;
-    say(`   read ${i}: ${r.outcome.padEnd(5)} ${ms(t0)}  units ${n(d.units)}, revenue $${n(d.revenueCents / 100)}, best seller "${d.top.name}"`);
+    say(
+      `   read ${i}: ${r.outcome.padEnd(5)} ${ms(t0)}  units ${n(d.units)}, revenue $${n(d.revenueCents / 100)}, best seller "${d.top.name}"`,
+    );
   }
   say(`   the query ran ${queries} time${queries === 1 ? '' : 's'} for 4 reads`);
 
@@ -54,7 +60,7 @@ try {
   say(`   next read: ${(await cache.read(key, load)).outcome} (the query has now run ${queries} times)`);
 
   say('\n3. Write, then invalidate: an order of 5 units of product 201');
-  const before = (await cache.read(key, load));
+  const before = await cache.read(key, load);
   say(`   before: units ${n(before.value!.units)} (${before.outcome})`);
   await shop.recordOrder(201, 5);
   say(`   recordOrder: COMMIT, then DEL ${cache.redisKey(key)} -> exists = ${await redis.exists(cache.redisKey(key))}`);
@@ -64,12 +70,16 @@ try {
   say('\n4. Break it: the same kind of order through two naive services');
   const forgetful = naiveCatalogService(pool, cache, redis, 'forget-invalidate');
   await forgetful.recordOrder(202, 5);
-  say(`   forget-invalidate: database ${n((await loadDashboard(pool, category))!.units)} units, cache serves ${n((await shop.dashboard(category))!.units)} (stale until the TTL ends)`);
+  say(
+    `   forget-invalidate: database ${n((await loadDashboard(pool, category))!.units)} units, cache serves ${n((await shop.dashboard(category))!.units)} (stale until the TTL ends)`,
+  );
   await cache.invalidate(key);
   const eager = naiveCatalogService(pool, cache, redis, 'set-before-commit');
   const failed = await eager.recordOrder(203, 5_000).catch((e: unknown) => e as Error);
   say(`   set-before-commit: order of 5,000 -> ${failed instanceof Error ? failed.message : 'committed (!)'}`);
-  say(`                      database ${n((await loadDashboard(pool, category))!.units)} units, cache serves ${n((await shop.dashboard(category))!.units)} (an order that never happened)`);
+  say(
+    `                      database ${n((await loadDashboard(pool, category))!.units)} units, cache serves ${n((await shop.dashboard(category))!.units)} (an order that never happened)`,
+  );
   await cache.invalidate(key);
 
   say('\n5. Redis unreachable: reads fall back to the database (and say so)');

@@ -38,7 +38,15 @@ export const isCacheServiceError = (e: unknown): e is CacheServiceError => isCac
 // --- argument checks -----------------------------------------------------------------------------
 
 const show = (v: unknown): string =>
-  typeof v === 'string' ? `"${v}"` : typeof v === 'function' ? 'a function' : v === null ? 'null' : typeof v === 'object' ? typeof v : String(v);
+  typeof v === 'string'
+    ? `"${v}"`
+    : typeof v === 'function'
+      ? 'a function'
+      : v === null
+        ? 'null'
+        : typeof v === 'object'
+          ? typeof v
+          : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new CacheArgumentError(`${name} ${rule} (got ${show(value)})`);

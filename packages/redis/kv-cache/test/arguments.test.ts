@@ -2,7 +2,16 @@ import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheArgumentError, CacheValueError, cacheAside, catalogService, isCacheArgumentError, isCacheError, isCacheValueError, type CacheAsideOptions } from '../src/index.ts';
+import {
+  CacheArgumentError,
+  CacheValueError,
+  cacheAside,
+  catalogService,
+  isCacheArgumentError,
+  isCacheError,
+  isCacheValueError,
+  type CacheAsideOptions,
+} from '../src/index.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -27,10 +36,26 @@ describe('bad options', () => {
     ['ttlMs zero', { ttlMs: 0 }, 'ttlMs must be a positive integer (got 0)'],
     ['ttlMs fractional', { ttlMs: 1.5 }, 'ttlMs must be a positive integer (got 1.5)'],
     ['ttlMs a string', { ttlMs: '100' as unknown as number }, 'ttlMs must be a positive integer (got "100")'],
-    ['redis missing', { redis: undefined as unknown as Redis }, 'redis must be an ioredis client (with get, set and del) (got undefined)'],
-    ['redis a URL', { redis: 'redis://x' as unknown as Redis }, 'redis must be an ioredis client (with get, set and del) (got "redis://x")'],
-    ['keyPrefix a number', { keyPrefix: 7 as unknown as string }, 'keyPrefix must be a string of at most 256 characters (got 7)'],
-    ['serialize without parse', { serialize: { stringify: String } as never }, 'serialize must be an object with stringify(value) and parse(raw) functions (got object)'],
+    [
+      'redis missing',
+      { redis: undefined as unknown as Redis },
+      'redis must be an ioredis client (with get, set and del) (got undefined)',
+    ],
+    [
+      'redis a URL',
+      { redis: 'redis://x' as unknown as Redis },
+      'redis must be an ioredis client (with get, set and del) (got "redis://x")',
+    ],
+    [
+      'keyPrefix a number',
+      { keyPrefix: 7 as unknown as string },
+      'keyPrefix must be a string of at most 256 characters (got 7)',
+    ],
+    [
+      'serialize without parse',
+      { serialize: { stringify: String } as never },
+      'serialize must be an object with stringify(value) and parse(raw) functions (got object)',
+    ],
     ['onFallback not a function', { onFallback: 'log' as never }, 'onFallback must be a function (got "log")'],
   ];
   for (const [name, patch, message] of cases) {
@@ -52,18 +77,28 @@ describe('bad calls', () => {
   const cache = () => cacheAside<number>({ redis, ttlMs: 1_000 });
 
   it('rejects an empty key before sending anything', async () => {
-    await expect(cache().readThrough('', () => 1)).rejects.toThrow(new CacheArgumentError('key must be a non-empty string of at most 1024 characters (got "")'));
-    await expect(cache().invalidate('')).rejects.toThrow('key must be a non-empty string of at most 1024 characters (got "")');
+    await expect(cache().readThrough('', () => 1)).rejects.toThrow(
+      new CacheArgumentError('key must be a non-empty string of at most 1024 characters (got "")'),
+    );
+    await expect(cache().invalidate('')).rejects.toThrow(
+      'key must be a non-empty string of at most 1024 characters (got "")',
+    );
   });
 
   it('rejects a key that is not a string or too long', async () => {
-    await expect(cache().readThrough(42 as unknown as string, () => 1)).rejects.toThrow('key must be a non-empty string of at most 1024 characters (got 42)');
-    const err = await cache().invalidate('k'.repeat(1_025)).catch((e: unknown) => e);
+    await expect(cache().readThrough(42 as unknown as string, () => 1)).rejects.toThrow(
+      'key must be a non-empty string of at most 1024 characters (got 42)',
+    );
+    const err = await cache()
+      .invalidate('k'.repeat(1_025))
+      .catch((e: unknown) => e);
     expect(isCacheArgumentError(err)).toBe(true);
   });
 
   it('rejects a loader that is not a function', async () => {
-    const err = await cache().readThrough('k', 5 as never).catch((e: unknown) => e);
+    const err = await cache()
+      .readThrough('k', 5 as never)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheArgumentError);
     expect((err as Error).message).toBe('loader must be a function returning the value (or a promise of it) (got 5)');
   });
@@ -73,7 +108,9 @@ describe('bad calls', () => {
     const err = await c.readThrough('big', () => ({ n: 1n })).catch((e: unknown) => e);
     expect(isCacheValueError(err)).toBe(true);
     expect(isCacheError(err)).toBe(true);
-    expect((err as Error).message).toBe('the value for "cache:big" could not be serialized: Do not know how to serialize a BigInt');
+    expect((err as Error).message).toBe(
+      'the value for "cache:big" could not be serialized: Do not know how to serialize a BigInt',
+    );
     expect(err).toBeInstanceOf(CacheValueError);
     expect(await redis.exists('cache:big')).toBe(0);
   });

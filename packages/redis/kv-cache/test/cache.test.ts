@@ -1,4 +1,11 @@
-import { eventually, postgresDatabase, redisNamespace, uniqueName, type PostgresDatabase, type RedisNamespace } from '@poc/harness';
+import {
+  eventually,
+  postgresDatabase,
+  redisNamespace,
+  uniqueName,
+  type PostgresDatabase,
+  type RedisNamespace,
+} from '@poc/harness';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,15 +97,24 @@ describe('hits and misses', () => {
 
   it('refuses to cache undefined with CacheValueError, storing nothing', async () => {
     const { cache } = dashboardCache();
-    const err = await cache.readThrough('undef', async () => undefined as unknown as Dashboard).catch((e: unknown) => e);
+    const err = await cache
+      .readThrough('undef', async () => undefined as unknown as Dashboard)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheValueError);
-    expect((err as Error).message).toBe(`the loader for "${cache.redisKey('undef')}" returned undefined; return null to cache "not found", or throw`);
+    expect((err as Error).message).toBe(
+      `the loader for "${cache.redisKey('undef')}" returned undefined; return null to cache "not found", or throw`,
+    );
     expect(await redis.exists(cache.redisKey('undef'))).toBe(0);
   });
 
   it('reloads and overwrites an entry it cannot parse, reporting it through onFallback', async () => {
     const events: FallbackEvent[] = [];
-    const cache = cacheAside<{ n: number }>({ redis, ttlMs: 60_000, keyPrefix: `${uniqueName('c')}:`, onFallback: (e) => events.push(e) });
+    const cache = cacheAside<{ n: number }>({
+      redis,
+      ttlMs: 60_000,
+      keyPrefix: `${uniqueName('c')}:`,
+      onFallback: (e) => events.push(e),
+    });
     await redis.set(cache.redisKey('garbled'), '{not json');
     const r = await cache.read('garbled', () => ({ n: 7 }));
     expect(r).toEqual({ value: { n: 7 }, outcome: 'miss' });
@@ -108,7 +124,9 @@ describe('hits and misses', () => {
 
   it('lets every concurrent reader of a cold key run the query (no stampede protection here)', async () => {
     const { cache, calls, load } = dashboardCache();
-    const reads = await Promise.all(Array.from({ length: 10 }, () => cache.read(dashboardKey(categoryName(2)), load(categoryName(2)))));
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, () => cache.read(dashboardKey(categoryName(2)), load(categoryName(2)))),
+    );
     expect(reads.map((r) => r.outcome)).toEqual(Array(10).fill('miss'));
     expect(calls.n).toBe(10);
     expect((await cache.read(dashboardKey(categoryName(2)), load(categoryName(2)))).outcome).toBe('hit');
@@ -121,7 +139,9 @@ describe('TTL', () => {
     const key = dashboardKey(categoryName(3));
     expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('miss');
     expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('hit');
-    await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, { what: 'the cached dashboard to expire' });
+    await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, {
+      what: 'the cached dashboard to expire',
+    });
     expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('miss');
     expect(calls.n).toBe(2);
   });
@@ -202,7 +222,9 @@ describe('invalidation on write', () => {
     expect((await slowRead)!.units).toBe(before.units);
     expect((await shop.dashboard(categoryName(7)))!.units).toBe(before.units);
     // The TTL is what bounds it.
-    await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, { what: 'the stale dashboard to expire' });
+    await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, {
+      what: 'the stale dashboard to expire',
+    });
     expect((await shop.dashboard(categoryName(7)))!.units).toBe(before.units + 5);
   });
 });

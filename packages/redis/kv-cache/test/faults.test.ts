@@ -47,7 +47,9 @@ describe('Redis down', () => {
     // The order commits in PostgreSQL, but the stale dashboard cannot be deleted: the caller must hear it.
     const err = await shop.recordOrder(1, 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheServiceError);
-    expect((err as Error).message).toMatch(/^invalidating "cache:dashboard:category-1" failed: .+; the cached value may be served until its TTL \(60000 ms\) ends$/);
+    expect((err as Error).message).toMatch(
+      /^invalidating "cache:dashboard:category-1" failed: .+; the cached value may be served until its TTL \(60000 ms\) ends$/,
+    );
     expect(cache.stats()).toEqual({ hits: 1, misses: 1, fallbacks: 1, absorbedErrors: 1 });
 
     // Back up (no persistence: the server restarts empty), the cache fills again.

@@ -7,7 +7,15 @@
 // 3. The rank as a window function, rank() OVER (ORDER BY score DESC), timed on its own (too slow to interleave).
 // Before timing, the bench checks that Redis and both tables agree on sampled ranks and on the top 10.
 // SQL is the baseline of every ratio: redis ÷ sql ops/s.
-import { benchReport, compareThroughput, measure, postgresDatabase, redisClient, serverFor, uniqueName } from '@poc/harness';
+import {
+  benchReport,
+  compareThroughput,
+  measure,
+  postgresDatabase,
+  redisClient,
+  serverFor,
+  uniqueName,
+} from '@poc/harness';
 import { leaderboard, type RankedEntry } from '../src/index.ts';
 
 const PLAYERS = 1_000_000;
@@ -30,7 +38,8 @@ const progress = (line: string): void => void process.stderr.write(`  ${line}\n`
 
 const TABLES = { plain: 'players_plain', indexed: 'players_indexed' } as const;
 type Table = (typeof TABLES)[keyof typeof TABLES];
-const rankSql = (t: Table): string => `SELECT count(*) + 1 AS rank FROM ${t} WHERE score > (SELECT score FROM ${t} WHERE id = $1)`;
+const rankSql = (t: Table): string =>
+  `SELECT count(*) + 1 AS rank FROM ${t} WHERE score > (SELECT score FROM ${t} WHERE id = $1)`;
 const topSql = (t: Table): string => `SELECT id, score FROM ${t} ORDER BY score DESC, id DESC LIMIT 10`;
 const windowSql = `SELECT rank FROM (SELECT id, rank() OVER (ORDER BY score DESC) AS rank FROM ${TABLES.plain}) ranked WHERE id = $1`;
 
@@ -61,14 +70,18 @@ async function planOf(sql: string): Promise<string> {
     'Parent Relationship'?: string;
     Plans?: Node[];
   }
-  const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ Plan: Node }> }>(`EXPLAIN (FORMAT JSON) ${sql.replace('$1', `'${PLAN_PLAYER}'`)}`);
+  const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ Plan: Node }> }>(
+    `EXPLAIN (FORMAT JSON) ${sql.replace('$1', `'${PLAN_PLAYER}'`)}`,
+  );
   const main: string[] = [];
   const init: string[] = [];
   const walk = (n: Node, out: string[]): void => {
     const isInit = n['Parent Relationship'] === 'InitPlan' || n['Parent Relationship'] === 'SubPlan';
     const target = isInit ? init : out;
     const mode = n['Partial Mode'] && n['Partial Mode'] !== 'Simple' ? `${n['Partial Mode']} ` : '';
-    target.push(`${mode}${n['Parallel Aware'] ? 'Parallel ' : ''}${n['Node Type']}${n['Index Name'] ? ` (${n['Index Name']})` : ''}`);
+    target.push(
+      `${mode}${n['Parallel Aware'] ? 'Parallel ' : ''}${n['Node Type']}${n['Index Name'] ? ` (${n['Index Name']})` : ''}`,
+    );
     for (const child of n.Plans ?? []) walk(child, isInit ? init : out);
   };
   walk(rows[0]!['QUERY PLAN'][0]!.Plan, main);
@@ -92,17 +105,25 @@ try {
   const settings = await pool.query<{ name: string; setting: string }>(
     `SELECT name, setting FROM pg_settings WHERE name IN ('max_parallel_workers_per_gather', 'shared_buffers', 'work_mem') ORDER BY name`,
   );
-  report.add({ id: 'pg-settings', title: 'PostgreSQL settings (shared_buffers in 8 kB pages, work_mem in kB)', value: settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ') });
+  report.add({
+    id: 'pg-settings',
+    title: 'PostgreSQL settings (shared_buffers in 8 kB pages, work_mem in kB)',
+    value: settings.rows.map((r) => `${r.name}=${r.setting}`).join(', '),
+  });
 
   // --- load ---------------------------------------------------------------------------------------
   let t0 = performance.now();
   let added = 0;
   for (let from = 1; from <= PLAYERS; from += LOAD_BATCH) {
-    const batch = Array.from({ length: Math.min(LOAD_BATCH, PLAYERS - from + 1) }, (_, j) => [playerId(from + j), scoreOf(from + j)] as const);
+    const batch = Array.from(
+      { length: Math.min(LOAD_BATCH, PLAYERS - from + 1) },
+      (_, j) => [playerId(from + j), scoreOf(from + j)] as const,
+    );
     added += await board.setScores(batch);
   }
   const redisLoad = seconds(t0);
-  if (added !== PLAYERS || (await board.size()) !== PLAYERS) throw new Error(`Redis holds ${await board.size()} players, expected ${PLAYERS}`);
+  if (added !== PLAYERS || (await board.size()) !== PLAYERS)
+    throw new Error(`Redis holds ${await board.size()} players, expected ${PLAYERS}`);
   progress(`redis: ${PLAYERS} players loaded in ${redisLoad} s`);
   report.add({ id: 'load-redis', title: `Load ${PLAYERS} players into Redis`, value: redisLoad, unit: 's' });
 
@@ -126,15 +147,34 @@ try {
     `SELECT sum(relpages) AS pages, sum(relallvisible) AS visible FROM pg_class WHERE relname IN ($1, $2)`,
     [TABLES.plain, TABLES.indexed],
   );
-  report.add({ id: 'all-visible', title: 'Heap pages marked all-visible after VACUUM (both tables)', value: `${visibility[0]!.visible} of ${visibility[0]!.pages}` });
+  report.add({
+    id: 'all-visible',
+    title: 'Heap pages marked all-visible after VACUUM (both tables)',
+    value: `${visibility[0]!.visible} of ${visibility[0]!.pages}`,
+  });
   progress(`postgres: 2 x ${PLAYERS} rows loaded, indexed and vacuumed in ${pgLoad} s`);
-  report.add({ id: 'load-postgres', title: `Load 2 tables x ${PLAYERS} rows into PostgreSQL, index, VACUUM ANALYZE`, value: pgLoad, unit: 's' });
+  report.add({
+    id: 'load-postgres',
+    title: `Load 2 tables x ${PLAYERS} rows into PostgreSQL, index, VACUUM ANALYZE`,
+    value: pgLoad,
+    unit: 's',
+  });
 
   const memory = Number(await admin.memory('USAGE', `${prefix}${board.key}`, 'SAMPLES', '0'));
-  report.add({ id: 'size-redis', title: 'Redis memory for the sorted set', value: Math.round(memory / 2 ** 20), unit: 'MiB' });
+  report.add({
+    id: 'size-redis',
+    title: 'Redis memory for the sorted set',
+    value: Math.round(memory / 2 ** 20),
+    unit: 'MiB',
+  });
   for (const t of Object.values(TABLES)) {
     const { rows } = await pool.query<{ bytes: string }>(`SELECT pg_total_relation_size($1) AS bytes`, [t]);
-    report.add({ id: `size-${t}`, title: `PostgreSQL size of ${t} with its indexes`, value: Math.round(Number(rows[0]!.bytes) / 2 ** 20), unit: 'MiB' });
+    report.add({
+      id: `size-${t}`,
+      title: `PostgreSQL size of ${t} with its indexes`,
+      value: Math.round(Number(rows[0]!.bytes) / 2 ** 20),
+      unit: 'MiB',
+    });
   }
 
   // --- the stores agree before anything is timed ----------------------------------------------------
@@ -143,14 +183,20 @@ try {
     const inRedis = (await board.rank(player))!.rank;
     const plain = await sqlRank(TABLES.plain, player);
     const indexed = await sqlRank(TABLES.indexed, player);
-    if (inRedis !== plain || inRedis !== indexed) throw new Error(`${player}: Redis rank ${inRedis}, SQL ${plain} / ${indexed}`);
+    if (inRedis !== plain || inRedis !== indexed)
+      throw new Error(`${player}: Redis rank ${inRedis}, SQL ${plain} / ${indexed}`);
   }
   const redisTop = (await board.top(10)).map((x: RankedEntry) => [x.player, x.score]);
   for (const t of Object.values(TABLES)) {
-    if (JSON.stringify(await sqlTop(t)) !== JSON.stringify(redisTop)) throw new Error(`top 10 differs between Redis and ${t}`);
+    if (JSON.stringify(await sqlTop(t)) !== JSON.stringify(redisTop))
+      throw new Error(`top 10 differs between Redis and ${t}`);
   }
   progress(`checked: ranks of ${sample.length} players and the top 10 are identical in Redis and both tables`);
-  report.add({ id: 'agreement', title: 'Sampled players whose rank is identical in Redis and both SQL tables (top 10 identical too)', value: `${sample.length} of ${sample.length}` });
+  report.add({
+    id: 'agreement',
+    title: 'Sampled players whose rank is identical in Redis and both SQL tables (top 10 identical too)',
+    value: `${sample.length} of ${sample.length}`,
+  });
 
   for (const [id, sql] of [
     ['plan-rank-plain', rankSql(TABLES.plain)],
@@ -158,7 +204,11 @@ try {
     ['plan-top-plain', topSql(TABLES.plain)],
     ['plan-top-indexed', topSql(TABLES.indexed)],
   ] as const) {
-    report.add({ id, title: `PostgreSQL plan: ${id.replace('plan-', '').replace('-', ' query, table ')}`, value: await planOf(sql) });
+    report.add({
+      id,
+      title: `PostgreSQL plan: ${id.replace('plan-', '').replace('-', ' query, table ')}`,
+      value: await planOf(sql),
+    });
   }
 
   // --- timed ----------------------------------------------------------------------------------------
@@ -208,7 +258,8 @@ try {
         const { rows } = await pool.query<{ rank: string }>({ name: 'rank-window', text: windowSql, values: [player] });
         const ms = performance.now() - t;
         const expected = (await board.rank(player))!.rank;
-        if (Number(rows[0]!.rank) !== expected) throw new Error(`${player}: window rank ${rows[0]!.rank}, Redis ${expected}`);
+        if (Number(rows[0]!.rank) !== expected)
+          throw new Error(`${player}: window rank ${rows[0]!.rank}, Redis ${expected}`);
         return ms;
       },
     }),

@@ -20,8 +20,14 @@ try {
 
   say('\n1. Load eight players (ZADD), three of them tied on 250, and show the top 5 (ZREVRANGE WITHSCORES)');
   await board.setScores([
-    ['alice', 300], ['bob', 250], ['carol', 250], ['dave', 250],
-    ['erin', 200], ['frank', 120], ['grace', 90], ['heidi', 40],
+    ['alice', 300],
+    ['bob', 250],
+    ['carol', 250],
+    ['dave', 250],
+    ['erin', 200],
+    ['frank', 120],
+    ['grace', 90],
+    ['heidi', 40],
   ]);
   for (const x of await board.top(5)) say(row(x));
   say('   ties share a rank (1-2-2-2-5); within a tie Redis lists player ids in descending order');
@@ -49,16 +55,22 @@ try {
 
   const CLIENTS = 20;
   const EACH = 50;
-  say(`\n5. ${CLIENTS} clients on ${CLIENTS} connections add 1 point ${EACH} times each to one player (expect ${CLIENTS * EACH})`);
+  say(
+    `\n5. ${CLIENTS} clients on ${CLIENTS} connections add 1 point ${EACH} times each to one player (expect ${CLIENTS * EACH})`,
+  );
   const clients = Array.from({ length: CLIENTS }, () => ns.client());
-  await Promise.all(clients.map(async (c) => {
-    const b = naiveLeaderboard(c, 'race');
-    for (let i = 0; i < EACH; i++) await b.addScore('naive', 1);
-  }));
-  await Promise.all(clients.map(async (c) => {
-    const b = leaderboard(c, 'race');
-    for (let i = 0; i < EACH; i++) await b.addScore('zincrby', 1);
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      const b = naiveLeaderboard(c, 'race');
+      for (let i = 0; i < EACH; i++) await b.addScore('naive', 1);
+    }),
+  );
+  await Promise.all(
+    clients.map(async (c) => {
+      const b = leaderboard(c, 'race');
+      for (let i = 0; i < EACH; i++) await b.addScore('zincrby', 1);
+    }),
+  );
   const race = leaderboard(redis, 'race');
   const naive = (await race.score('naive'))!;
   const exact = (await race.score('zincrby'))!;

@@ -27,8 +27,10 @@ export class LeaderboardServiceError extends LeaderboardError {
 
 export const isLeaderboardError = (e: unknown): e is LeaderboardError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isLeaderboardArgumentError = (e: unknown): e is LeaderboardArgumentError => isLeaderboardError(e) && e.code === 'argument';
-export const isLeaderboardServiceError = (e: unknown): e is LeaderboardServiceError => isLeaderboardError(e) && e.code === 'service';
+export const isLeaderboardArgumentError = (e: unknown): e is LeaderboardArgumentError =>
+  isLeaderboardError(e) && e.code === 'argument';
+export const isLeaderboardServiceError = (e: unknown): e is LeaderboardServiceError =>
+  isLeaderboardError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
 
@@ -54,7 +56,12 @@ export function requireFinite(name: string, value: unknown): asserts value is nu
 }
 
 export function requireIntIn(name: string, value: unknown, min: number, max: number): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max, name, `must be an integer from ${min} to ${max}`, value);
+  requireArg(
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max,
+    name,
+    `must be an integer from ${min} to ${max}`,
+    value,
+  );
 }
 
 /** Runs one Redis call and turns a client failure into a LeaderboardServiceError that says what was being done. */

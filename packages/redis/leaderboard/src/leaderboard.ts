@@ -128,7 +128,12 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     async setScores(entries) {
       requireArg(Array.isArray(entries), 'entries', 'must be an array of [player, score] pairs', entries);
       entries.forEach((entry, i) => {
-        requireArg(Array.isArray(entry) && entry.length === 2, `entries[${i}]`, 'must be a [player, score] pair', entry);
+        requireArg(
+          Array.isArray(entry) && entry.length === 2,
+          `entries[${i}]`,
+          'must be a [player, score] pair',
+          entry,
+        );
         requireId(`entries[${i}][0]`, entry[0]);
         requireFinite(`entries[${i}][1]`, entry[1]);
       });
@@ -142,7 +147,11 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
       const results = await call(`setting ${entries.length} scores`, () => pipeline.exec());
       let added = 0;
       for (const [error, count] of results ?? []) {
-        if (error) throw new LeaderboardServiceError(`setting ${entries.length} scores on leaderboard "${name}" failed: ${error.message}`, { cause: error });
+        if (error)
+          throw new LeaderboardServiceError(
+            `setting ${entries.length} scores on leaderboard "${name}" failed: ${error.message}`,
+            { cause: error },
+          );
         added += Number(count);
       }
       return added;
@@ -156,9 +165,9 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
 
     async rank(player) {
       requireId('player', player);
-      const reply = (await call(`ranking "${player}"`, () => runScript(redis, script('rank-1.lua'), [key], [player]))) as
-        | [position: number, above: number, score: string]
-        | null;
+      const reply = (await call(`ranking "${player}"`, () =>
+        runScript(redis, script('rank-1.lua'), [key], [player]),
+      )) as [position: number, above: number, score: string] | null;
       if (reply === null) return undefined;
       const [position, above, raw] = reply;
       return { player, score: parseScore(raw), rank: above + 1, position: position + 1 };
@@ -174,9 +183,9 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     async around(player, k) {
       requireId('player', player);
       requireIntIn('k', k, 0, MAX_AROUND);
-      const reply = (await call(`reading the page around "${player}"`, () => runScript(redis, script('around-1.lua'), [key], [player, k]))) as
-        | [position: number, start: number, above: number, page: string[]]
-        | null;
+      const reply = (await call(`reading the page around "${player}"`, () =>
+        runScript(redis, script('around-1.lua'), [key], [player, k]),
+      )) as [position: number, start: number, above: number, page: string[]] | null;
       if (reply === null) return undefined;
       const [position, start, above, page] = reply;
       const entries = rankSlice(page, start, above);

@@ -6,7 +6,15 @@
 //   longer has them in the middle, or at all.
 import type { Redis } from 'ioredis';
 import { redisCall, requireId, requireIntIn } from './errors.ts';
-import { MAX_AROUND, leaderboardKey, parseScore, rankSlice, requireClient, type AroundMe, type RankedEntry } from './leaderboard.ts';
+import {
+  MAX_AROUND,
+  leaderboardKey,
+  parseScore,
+  rankSlice,
+  requireClient,
+  type AroundMe,
+  type RankedEntry,
+} from './leaderboard.ts';
 
 export interface NaiveAroundMe extends Omit<AroundMe, 'me'> {
   /** The entry where the player was when their position was read: possibly someone else now, or nobody. */
@@ -41,7 +49,8 @@ export function naiveLeaderboard(redis: Redis, name: string): NaiveLeaderboard {
       const start = Math.max(0, position - k);
       // The race: the player may have moved since ZREVRANK answered.
       const page = await redisCall('naive ZREVRANGE', () => redis.zrevrange(key, start, position + k, 'WITHSCORES'));
-      const above = page.length === 0 ? 0 : await redisCall('naive ZCOUNT', () => redis.zcount(key, `(${page[1]}`, '+inf'));
+      const above =
+        page.length === 0 ? 0 : await redisCall('naive ZCOUNT', () => redis.zcount(key, `(${page[1]}`, '+inf'));
       const entries = rankSlice(page, start, above);
       const mine = position - start;
       return { me: entries[mine], above: entries.slice(0, mine), below: entries.slice(mine + 1) };

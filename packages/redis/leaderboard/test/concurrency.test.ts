@@ -16,7 +16,8 @@ describe('concurrent score updates', () => {
   const EACH = 50;
   const PLAYERS = ['ann', 'ben', 'cat', 'dan', 'eve'];
   // Client c adds c + 1 points per update, cycling through the players from a different start.
-  const updates = (c: number): Array<[string, number]> => Array.from({ length: EACH }, (_, i) => [PLAYERS[(c + i) % PLAYERS.length]!, c + 1]);
+  const updates = (c: number): Array<[string, number]> =>
+    Array.from({ length: EACH }, (_, i) => [PLAYERS[(c + i) % PLAYERS.length]!, c + 1]);
   const expected = new Map(PLAYERS.map((p) => [p, 0]));
   for (let c = 0; c < CLIENTS; c++) for (const [p, d] of updates(c)) expected.set(p, expected.get(p)! + d);
   const expectedTotal = [...expected.values()].reduce((a, b) => a + b, 0);
@@ -53,7 +54,10 @@ describe('"around me" while the player keeps scoring', () => {
   // 200 other players on 0, 10, ... 1 990 points, who do not move; "me" starts at 1 000 and is pushed
   // around by writers that each add 700 points and take them away again, so its position jumps
   // between the middle of the board and the top while pages are read.
-  const OTHERS: Array<[string, number]> = Array.from({ length: 200 }, (_, i) => [`p${String(i).padStart(3, '0')}`, i * 10]);
+  const OTHERS: Array<[string, number]> = Array.from({ length: 200 }, (_, i) => [
+    `p${String(i).padStart(3, '0')}`,
+    i * 10,
+  ]);
   const WRITERS = 4;
   const READS = 150;
   const K = 3;
@@ -62,12 +66,24 @@ describe('"around me" while the player keeps scoring', () => {
   function expectedPage(score: number): { me: RankedEntry; above: RankedEntry[]; below: RankedEntry[] } {
     const all: Array<[string, number]> = [...OTHERS, ['me', score]];
     all.sort(([pa, a], [pb, b]) => b - a || (pa < pb ? 1 : -1)); // points descending, then id descending
-    const entries = all.map(([player, s], i) => ({ player, score: s, rank: 1 + all.filter(([, x]) => x > s).length, position: i + 1 }));
+    const entries = all.map(([player, s], i) => ({
+      player,
+      score: s,
+      rank: 1 + all.filter(([, x]) => x > s).length,
+      position: i + 1,
+    }));
     const mine = entries.findIndex((x) => x.player === 'me');
-    return { me: entries[mine]!, above: entries.slice(Math.max(0, mine - K), mine), below: entries.slice(mine + 1, mine + 1 + K) };
+    return {
+      me: entries[mine]!,
+      above: entries.slice(Math.max(0, mine - K), mine),
+      below: entries.slice(mine + 1, mine + 1 + K),
+    };
   }
 
-  async function readUnderChurn(name: string, read: (player: string) => Promise<{ me: RankedEntry | undefined } | undefined>) {
+  async function readUnderChurn(
+    name: string,
+    read: (player: string) => Promise<{ me: RankedEntry | undefined } | undefined>,
+  ) {
     const board = leaderboard(redis, name);
     await board.setScores([...OTHERS, ['me', 1_000]]);
     let stop = false;
@@ -103,7 +119,9 @@ describe('"around me" while the player keeps scoring', () => {
   it('returns pages with someone else, or nobody, where the player should be when read in three round trips', async () => {
     const board = naiveLeaderboard(redis, 'around-naive');
     const pages = await readUnderChurn('around-naive', (p) => board.around(p, K));
-    const wrong = pages.filter((page) => page?.me?.player !== 'me' || JSON.stringify(page) !== JSON.stringify(expectedPage(page.me.score)));
+    const wrong = pages.filter(
+      (page) => page?.me?.player !== 'me' || JSON.stringify(page) !== JSON.stringify(expectedPage(page.me.score)),
+    );
     expect(wrong.length).toBeGreaterThan(0);
   });
 });

@@ -12,11 +12,17 @@ describe('when Redis fails', () => {
     onTestFinished(() => void redis.disconnect());
     redis.on('error', () => {}); // reconnect errors while the server is down are expected; the commands report them
     const board = leaderboard(redis, 'faults');
-    await board.setScores([['ann', 3], ['ben', 2], ['cat', 1]]);
+    await board.setScores([
+      ['ann', 3],
+      ['ben', 2],
+      ['cat', 1],
+    ]);
     expect((await board.rank('ben'))?.rank).toBe(2);
 
     // EVALSHA now answers NOSCRIPT; the board falls back to EVAL, which caches the script again.
-    const sha = createHash('sha1').update(readFileSync(new URL('../src/lua/rank-1.lua', import.meta.url), 'utf8')).digest('hex');
+    const sha = createHash('sha1')
+      .update(readFileSync(new URL('../src/lua/rank-1.lua', import.meta.url), 'utf8'))
+      .digest('hex');
     await redis.script('FLUSH');
     expect(await redis.script('EXISTS', sha)).toEqual([0]);
     expect(await board.rank('ben')).toEqual({ player: 'ben', score: 2, rank: 2, position: 2 });
@@ -28,7 +34,12 @@ describe('when Redis fails', () => {
     });
 
     await server.stop();
-    for (const call of [() => board.addScore('ann', 1), () => board.rank('ann'), () => board.top(3), () => board.around('ann', 1)]) {
+    for (const call of [
+      () => board.addScore('ann', 1),
+      () => board.rank('ann'),
+      () => board.top(3),
+      () => board.around('ann', 1),
+    ]) {
       const err = await call().then(
         () => undefined,
         (e: unknown) => e,

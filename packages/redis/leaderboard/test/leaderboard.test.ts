@@ -22,7 +22,12 @@ const PLAYERS: Array<[string, number]> = [
   ['frank', 100],
   ['grace', 50],
 ];
-const e = (player: string, score: number, rank: number, position: number): RankedEntry => ({ player, score, rank, position });
+const e = (player: string, score: number, rank: number, position: number): RankedEntry => ({
+  player,
+  score,
+  rank,
+  position,
+});
 const ALICE = e('alice', 300, 1, 1);
 const DAVE = e('dave', 250, 2, 2);
 const CAROL = e('carol', 250, 2, 3);
@@ -86,7 +91,11 @@ describe('ranks on a known board with ties', () => {
 
   it('returns only the player for k = 0 and the whole board when k covers it', async () => {
     expect(await board.around('erin', 0)).toEqual({ me: ERIN, above: [], below: [] });
-    expect(await board.around('erin', 500)).toEqual({ me: ERIN, above: [ALICE, DAVE, CAROL, BOB], below: [FRANK, GRACE] });
+    expect(await board.around('erin', 500)).toEqual({
+      me: ERIN,
+      above: [ALICE, DAVE, CAROL, BOB],
+      below: [FRANK, GRACE],
+    });
   });
 
   it('answers undefined for rank, around and score of a player who is not on the board', async () => {
@@ -124,21 +133,35 @@ describe('score updates', () => {
     // Reaching an existing score joins the tie: frank now shares rank 5 with erin, and is listed
     // before her ("frank" > "erin"): the listing order is the id's, not who got there first.
     expect(await board.addScore('frank', 100)).toBe(200);
-    expect(await board.around('frank', 1)).toEqual({ me: e('frank', 200, 5, 5), above: [e('carol', 250, 3, 4)], below: [e('erin', 200, 5, 6)] });
+    expect(await board.around('frank', 1)).toEqual({
+      me: e('frank', 200, 5, 5),
+      above: [e('carol', 250, 3, 4)],
+      below: [e('erin', 200, 5, 6)],
+    });
   });
 
   it('replaces a score with setScore and counts only new players from setScores', async () => {
     const board = await seeded('set');
     await board.setScore('grace', 999);
     expect(await board.rank('grace')).toEqual(e('grace', 999, 1, 1));
-    expect(await board.setScores([['grace', 0], ['henry', 1]])).toBe(1);
+    expect(
+      await board.setScores([
+        ['grace', 0],
+        ['henry', 1],
+      ]),
+    ).toBe(1);
     expect(await board.size()).toBe(8);
     expect(await board.rank('grace')).toEqual(e('grace', 0, 8, 8));
   });
 
   it('keeps fractional and negative scores and ranks them in numeric order', async () => {
     const board = leaderboard(redis, 'fractions');
-    await board.setScores([['a', 0.5], ['b', -3], ['c', 2.25], ['d', 0.5]]);
+    await board.setScores([
+      ['a', 0.5],
+      ['b', -3],
+      ['c', 2.25],
+      ['d', 0.5],
+    ]);
     expect(await board.top(4)).toEqual([e('c', 2.25, 1, 1), e('d', 0.5, 2, 2), e('a', 0.5, 2, 3), e('b', -3, 4, 4)]);
   });
 

@@ -17,7 +17,13 @@ const TTL_MS = 5_000;
 // Equivalent waits between attempts: 10-20 ms for all three (redlock's jitter is ± around its delay).
 const POC_RETRY = { retryDelayMs: 10, retryJitterMs: 10, acquireTimeoutMs: 30_000 };
 const NAIVE_RETRY = { retryDelayMs: 15, acquireTimeoutMs: 30_000 };
-const REDLOCK_SETTINGS = { retryDelay: 15, retryJitter: 5, retryCount: 2_000, driftFactor: 0.01, automaticExtensionThreshold: 500 };
+const REDLOCK_SETTINGS = {
+  retryDelay: 15,
+  retryJitter: 5,
+  retryCount: 2_000,
+  driftFactor: 0.01,
+  automaticExtensionThreshold: 500,
+};
 
 const server = await serverFor('redis');
 const prefix = `${uniqueName('lockbench')}:`;
@@ -27,8 +33,10 @@ const admin = clients[0]!;
 
 type Critical = (worker: number, counterKey: string) => Promise<void>;
 const variants: Record<'poc' | 'naive' | 'redlock', Critical> = {
-  poc: (w, key) => withLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...POC_RETRY }, () => increment(clients[w]!, key)),
-  naive: (w, key) => withNaiveLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...NAIVE_RETRY }, () => increment(clients[w]!, key)),
+  poc: (w, key) =>
+    withLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...POC_RETRY }, () => increment(clients[w]!, key)),
+  naive: (w, key) =>
+    withNaiveLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...NAIVE_RETRY }, () => increment(clients[w]!, key)),
   redlock: (w, key) => redlocks[w]!.using([`redlock:${key}`], TTL_MS, () => increment(clients[w]!, key)),
 };
 
@@ -61,7 +69,12 @@ try {
     }
     lost[name] = expected - final;
     process.stderr.write(`  counter ${name}: ${final} of ${expected} (${lost[name]} lost)\n`);
-    report.add({ id: `lost-updates-${name}`, title: `Lost updates, ${name} (of ${expected} increments)`, value: lost[name]!, unit: 'lost' });
+    report.add({
+      id: `lost-updates-${name}`,
+      title: `Lost updates, ${name} (of ${expected} increments)`,
+      value: lost[name]!,
+      unit: 'lost',
+    });
   }
 
   // 2. Uncontended: one caller, a fresh resource name per variant.
@@ -102,7 +115,8 @@ try {
   });
   report.add(contended);
 
-  const ratio = (c: typeof contended, variant: string): string => c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
+  const ratio = (c: typeof contended, variant: string): string =>
+    c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
   const pct = (n: number): string => `${Math.round((100 * n) / expected)}%`;
   await report.finish(
     `Under ${CONCURRENCY} concurrent workers the POC lost ${lost.poc} of ${expected} counter updates and redlock ${lost.redlock}, ` +

@@ -27,15 +27,21 @@ try {
 
   const WORKERS = 10;
   const EACH = 20;
-  say(`\n2. Contention: ${WORKERS} workers on ${WORKERS} connections, ${EACH} increments each (expect ${WORKERS * EACH})`);
+  say(
+    `\n2. Contention: ${WORKERS} workers on ${WORKERS} connections, ${EACH} increments each (expect ${WORKERS * EACH})`,
+  );
   const workers = Array.from({ length: WORKERS }, () => ns.client());
   const opts = { ttlMs: 5_000, retryDelayMs: 5, retryJitterMs: 5 };
-  await Promise.all(workers.map(async (c) => {
-    for (let i = 0; i < EACH; i++) await withNaiveLock(c, 'naive', opts, () => increment(c, 'naive-count'));
-  }));
-  await Promise.all(workers.map(async (c) => {
-    for (let i = 0; i < EACH; i++) await withLock(c, 'counter', opts, () => increment(c, 'count'));
-  }));
+  await Promise.all(
+    workers.map(async (c) => {
+      for (let i = 0; i < EACH; i++) await withNaiveLock(c, 'naive', opts, () => increment(c, 'naive-count'));
+    }),
+  );
+  await Promise.all(
+    workers.map(async (c) => {
+      for (let i = 0; i < EACH; i++) await withLock(c, 'counter', opts, () => increment(c, 'count'));
+    }),
+  );
   const naive = Number(await a.get('naive-count'));
   const safe = Number(await a.get('count'));
   say(`   naive GET-then-SET lock: counter = ${naive} -> ${WORKERS * EACH - naive} updates lost`);
@@ -49,7 +55,9 @@ try {
   const next = await acquire(b, 'invoice', { ttlMs: 2_000 });
   await store.write(next.fence, 'total=120');
   say(`   B acquired "invoice" with fence ${next.fence} and wrote total=120`);
-  await store.write(paused.fence, 'total=95').catch((e: unknown) => say(`   A writes with fence ${paused.fence} -> ${String(e)}`));
+  await store
+    .write(paused.fence, 'total=95')
+    .catch((e: unknown) => say(`   A writes with fence ${paused.fence} -> ${String(e)}`));
   const kept = await store.read();
   say(`   store holds ${kept?.value} (fence ${kept?.fence})`);
   await next.release();
@@ -64,7 +72,9 @@ try {
     await b.del(held.key); // another client (an operator, a bug) deletes the lock mid-work
     await sleep(10_000, undefined, { signal });
   }).catch((e: unknown) => e);
-  say(`   key deleted mid-work -> signal aborted, withLock rejects: ${isLockError(lost) ? String(lost) : `unexpected: ${String(lost)}`}`);
+  say(
+    `   key deleted mid-work -> signal aborted, withLock rejects: ${isLockError(lost) ? String(lost) : `unexpected: ${String(lost)}`}`,
+  );
   say('\ndone');
 } finally {
   await ns.close();

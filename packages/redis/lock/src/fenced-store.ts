@@ -35,11 +35,17 @@ export function fencedStore(redis: Redis, name: string): FencedStore {
         runScript(redis, luaScript('fenced-write-1.lua'), [key], [fence, value]),
       )) as [number, number];
       if (written !== 1) {
-        throw new StaleTokenError(`fenced store "${name}" rejected a write with fencing token ${fence}: it has already accepted token ${highest}`, fence, highest);
+        throw new StaleTokenError(
+          `fenced store "${name}" rejected a write with fencing token ${fence}: it has already accepted token ${highest}`,
+          fence,
+          highest,
+        );
       }
     },
     async read() {
-      const [value, fence] = await redisCall(`reading fenced store "${name}"`, () => redis.hmget(key, 'value', 'fence'));
+      const [value, fence] = await redisCall(`reading fenced store "${name}"`, () =>
+        redis.hmget(key, 'value', 'fence'),
+      );
       return value == null || fence == null ? undefined : { value, fence: Number(fence) };
     },
   };

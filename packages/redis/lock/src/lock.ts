@@ -88,7 +88,10 @@ export interface Lock {
 }
 
 /** Keys of one lock. The {hash tag} keeps both in one Redis Cluster slot, as a two-key script needs. */
-export const lockKeys = (name: string): { lock: string; fence: string } => ({ lock: `lock:{${name}}`, fence: `lock:{${name}}:fence` });
+export const lockKeys = (name: string): { lock: string; fence: string } => ({
+  lock: `lock:{${name}}`,
+  fence: `lock:{${name}}:fence`,
+});
 
 export function requireClient(redis: unknown): asserts redis is Redis {
   const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).evalsha === 'function';
@@ -155,8 +158,20 @@ interface Settings {
 function settings(redis: unknown, name: unknown, options: AcquireOptions | undefined): Settings {
   requireClient(redis);
   requireName('name', name);
-  requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object with at least ttlMs', options);
-  const { ttlMs, retryDelayMs = 50, retryJitterMs = 50, acquireTimeoutMs = 10_000, signal, clock = systemClock } = options;
+  requireArg(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with at least ttlMs',
+    options,
+  );
+  const {
+    ttlMs,
+    retryDelayMs = 50,
+    retryJitterMs = 50,
+    acquireTimeoutMs = 10_000,
+    signal,
+    clock = systemClock,
+  } = options;
   requirePositiveInt('ttlMs', ttlMs);
   requirePositiveInt('retryDelayMs', retryDelayMs);
   requireNonNegativeInt('retryJitterMs', retryJitterMs);
@@ -176,7 +191,11 @@ async function attempt(redis: Redis, name: string, ttlMs: number, clock: Clock):
 }
 
 /** One attempt: the lock, or undefined when another owner holds it. */
-export async function tryAcquire(redis: Redis, name: string, options: Pick<AcquireOptions, 'ttlMs' | 'clock'>): Promise<Lock | undefined> {
+export async function tryAcquire(
+  redis: Redis,
+  name: string,
+  options: Pick<AcquireOptions, 'ttlMs' | 'clock'>,
+): Promise<Lock | undefined> {
   const s = settings(redis, name, options);
   return attempt(redis, name, s.ttlMs, s.clock);
 }
@@ -187,7 +206,8 @@ export async function acquire(redis: Redis, name: string, options: AcquireOption
 }
 
 async function acquireWith(redis: Redis, name: string, s: Settings): Promise<Lock> {
-  const aborted = (): LockAbortedError => new LockAbortedError(`acquiring lock "${name}" was aborted`, { cause: s.signal?.reason });
+  const aborted = (): LockAbortedError =>
+    new LockAbortedError(`acquiring lock "${name}" was aborted`, { cause: s.signal?.reason });
   const deadline = s.clock.now() + s.acquireTimeoutMs;
   for (let attempts = 1; ; attempts++) {
     if (s.signal?.aborted) throw aborted();
@@ -195,7 +215,9 @@ async function acquireWith(redis: Redis, name: string, s: Settings): Promise<Loc
     if (lock) return lock;
     const left = deadline - s.clock.now();
     if (left <= 0) {
-      throw new LockTimeoutError(`lock "${name}" was still held by another owner after ${s.acquireTimeoutMs} ms (${attempts} attempts)`);
+      throw new LockTimeoutError(
+        `lock "${name}" was still held by another owner after ${s.acquireTimeoutMs} ms (${attempts} attempts)`,
+      );
     }
     const wait = Math.min(left, s.retryDelayMs + Math.floor(Math.random() * (s.retryJitterMs + 1)));
     try {
@@ -217,13 +239,18 @@ async function extendOnce(lock: Lock, clock: Clock): Promise<LockLostError | und
   const leaseEnd = new Promise<'lease ended'>((resolve) => {
     cancelLeaseEnd = clock.schedule(() => resolve('lease ended'), Math.max(0, lock.validUntil - clock.now()));
   });
-  const outcome = await Promise.race([lock.extend().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))), leaseEnd]);
+  const outcome = await Promise.race([
+    lock.extend().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    leaseEnd,
+  ]);
   cancelLeaseEnd();
   if (outcome === true) return undefined;
   if (outcome === false) return lost('an extension found it expired or held by another owner');
   if (outcome === 'lease ended') return lost('its lease ran out before Redis confirmed an extension');
   // Redis failed, but the lease may still be running: the next tick tries again unless it is over.
-  return clock.now() >= lock.validUntil ? lost(`its lease ran out while extensions failed (${outcome.message})`, outcome) : undefined;
+  return clock.now() >= lock.validUntil
+    ? lost(`its lease ran out while extensions failed (${outcome.message})`, outcome)
+    : undefined;
 }
 
 /**
@@ -235,7 +262,8 @@ function keepAlive(lock: Lock, everyMs: number, clock: Clock, onLost: (e: LockLo
   let inFlight: Promise<void> = Promise.resolve();
   const tick = (): void => {
     inFlight = extendOnce(lock, clock).then((lostError) => {
-      if (lostError) onLost(lostError); // even after stop: the lock was lost while the work ran
+      if (lostError)
+        onLost(lostError); // even after stop: the lock was lost while the work ran
       else if (!stopped) cancel = clock.schedule(tick, everyMs);
     });
   };
@@ -262,7 +290,12 @@ export async function withLock<T>(
   const s = settings(redis, name, options);
   const everyMs = options.extendEveryMs ?? Math.max(1, Math.floor(s.ttlMs / 3));
   requirePositiveInt('extendEveryMs', everyMs);
-  requireArg(everyMs < s.ttlMs, 'extendEveryMs', `must be less than ttlMs (${s.ttlMs}), or the lease runs out between extensions`, everyMs);
+  requireArg(
+    everyMs < s.ttlMs,
+    'extendEveryMs',
+    `must be less than ttlMs (${s.ttlMs}), or the lease runs out between extensions`,
+    everyMs,
+  );
   requireKind(typeof work === 'function', 'work', 'must be a function (signal, lock) => Promise', work);
 
   const lock = await acquireWith(redis, name, s);
@@ -283,7 +316,9 @@ export async function withLock<T>(
   if (lost.signal.aborted) throw lost.signal.reason;
   if (released instanceof Error) throw released;
   if (!released) {
-    throw new LockLostError(`lock "${name}" was lost: it had expired or belonged to another owner when the work finished`);
+    throw new LockLostError(
+      `lock "${name}" was lost: it had expired or belonged to another owner when the work finished`,
+    );
   }
   return value;
 }

@@ -16,7 +16,11 @@ export interface NaiveLockOptions {
   acquireTimeoutMs?: number;
 }
 
-export async function naiveAcquire(redis: Redis, name: string, options: NaiveLockOptions): Promise<{ release(): Promise<void> }> {
+export async function naiveAcquire(
+  redis: Redis,
+  name: string,
+  options: NaiveLockOptions,
+): Promise<{ release(): Promise<void> }> {
   requireClient(redis);
   requireName('name', name);
   const { ttlMs, retryDelayMs = 5, acquireTimeoutMs = 10_000 } = options;
@@ -32,13 +36,19 @@ export async function naiveAcquire(redis: Redis, name: string, options: NaiveLoc
       await redisCall(`taking naive lock "${name}"`, () => redis.set(key, token, 'PX', ttlMs));
       return { release: async () => void (await redisCall(`releasing naive lock "${name}"`, () => redis.del(key))) };
     }
-    if (Date.now() >= deadline) throw new LockTimeoutError(`naive lock "${name}" was still held after ${acquireTimeoutMs} ms`);
+    if (Date.now() >= deadline)
+      throw new LockTimeoutError(`naive lock "${name}" was still held after ${acquireTimeoutMs} ms`);
     await sleep(retryDelayMs);
   }
 }
 
 /** acquire → work → release, with the naive lock. */
-export async function withNaiveLock<T>(redis: Redis, name: string, options: NaiveLockOptions, work: () => Promise<T>): Promise<T> {
+export async function withNaiveLock<T>(
+  redis: Redis,
+  name: string,
+  options: NaiveLockOptions,
+  work: () => Promise<T>,
+): Promise<T> {
   const lock = await naiveAcquire(redis, name, options);
   try {
     return await work();

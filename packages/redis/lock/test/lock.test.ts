@@ -60,7 +60,9 @@ describe('mutual exclusion under contention', () => {
     await Promise.all(
       clients.map(async (c) => {
         for (let i = 0; i < EACH; i++) {
-          await withNaiveLock(c, 'naive-counter', { ttlMs: 5_000, ...retry }, () => increment(c, 'naive-counter-value'));
+          await withNaiveLock(c, 'naive-counter', { ttlMs: 5_000, ...retry }, () =>
+            increment(c, 'naive-counter-value'),
+          );
         }
       }),
     );
@@ -120,9 +122,13 @@ describe('expiry', () => {
 describe('acquire with retries', () => {
   it('gives up with LockTimeoutError after acquireTimeoutMs while another owner holds the lock', async () => {
     const holder = await acquire(ns.client(), 'busy', { ttlMs: 30_000 });
-    const err = await acquire(ns.client(), 'busy', { ttlMs: 1_000, acquireTimeoutMs: 100, retryDelayMs: 20 }).catch((e: unknown) => e);
+    const err = await acquire(ns.client(), 'busy', { ttlMs: 1_000, acquireTimeoutMs: 100, retryDelayMs: 20 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LockTimeoutError);
-    expect((err as Error).message).toMatch(/^lock "busy" was still held by another owner after 100 ms \(\d+ attempts\)$/);
+    expect((err as Error).message).toMatch(
+      /^lock "busy" was still held by another owner after 100 ms \(\d+ attempts\)$/,
+    );
     expect(await admin.get(holder.key)).toBe(holder.token);
     await holder.release();
   });
@@ -130,7 +136,11 @@ describe('acquire with retries', () => {
   it('stops waiting with LockAbortedError when its signal aborts', async () => {
     const holder = await acquire(ns.client(), 'busy-abort', { ttlMs: 30_000 });
     const controller = new AbortController();
-    const waiting = acquire(ns.client(), 'busy-abort', { ttlMs: 1_000, acquireTimeoutMs: 60_000, signal: controller.signal });
+    const waiting = acquire(ns.client(), 'busy-abort', {
+      ttlMs: 1_000,
+      acquireTimeoutMs: 60_000,
+      signal: controller.signal,
+    });
     const reason = new Error('shutting down');
     controller.abort(reason);
     const err = await waiting.catch((e: unknown) => e);
@@ -227,7 +237,9 @@ describe('withLock', () => {
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
     expect(isLockLostError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/^lock "stolen-\d+" was lost: an extension found it expired or held by another owner$/);
+    expect((err as Error).message).toMatch(
+      /^lock "stolen-\d+" was lost: an extension found it expired or held by another owner$/,
+    );
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBe(err);
     expect(before).not.toBeNull();
@@ -246,25 +258,34 @@ describe('withLock', () => {
     await admin.set(await started.promise, 'another-owner', 'PX', 30_000);
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
-    expect((err as Error).message).toBe('lock "ignores-abort" was lost: an extension found it expired or held by another owner');
+    expect((err as Error).message).toBe(
+      'lock "ignores-abort" was lost: an extension found it expired or held by another owner',
+    );
   });
 
   it('rejects with LockLostError when the lock was taken before the release, even if no extension noticed', async () => {
     const started = signalled<string>();
     const taken = signalled();
     // The first extension would come after 9 s: only the compare-and-delete release can notice.
-    const run = withLock(ns.client(), 'lost-before-release', { ttlMs: 10_000, extendEveryMs: 9_000 }, async (signal, lock) => {
-      started.resolve(lock.key);
-      await taken.promise;
-      return signal.aborted;
-    });
+    const run = withLock(
+      ns.client(),
+      'lost-before-release',
+      { ttlMs: 10_000, extendEveryMs: 9_000 },
+      async (signal, lock) => {
+        started.resolve(lock.key);
+        await taken.promise;
+        return signal.aborted;
+      },
+    );
     const outcome = run.catch((e: unknown) => e);
     const key = await started.promise;
     await admin.set(key, 'another-owner', 'PX', 30_000);
     taken.resolve();
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
-    expect((err as Error).message).toBe('lock "lost-before-release" was lost: it had expired or belonged to another owner when the work finished');
+    expect((err as Error).message).toBe(
+      'lock "lost-before-release" was lost: it had expired or belonged to another owner when the work finished',
+    );
     expect(await admin.get(key)).toBe('another-owner');
   });
 

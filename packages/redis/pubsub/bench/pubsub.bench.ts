@@ -68,7 +68,9 @@ try {
   const fanout = await compareLoad({
     id: 'fanout',
     title: 'PUBLISH -> all N subscribers received it (one message at a time; latency = until the last of N)',
-    variants: Object.fromEntries(FANOUTS.map((n) => [`n${n}`, () => sendAndAwait(n, (m) => pub.publish(`fanout-${n}`, m))])),
+    variants: Object.fromEntries(
+      FANOUTS.map((n) => [`n${n}`, () => sendAndAwait(n, (m) => pub.publish(`fanout-${n}`, m))]),
+    ),
     concurrency: 1,
     durationMs: DURATION_MS,
     rounds: ROUNDS,
@@ -80,7 +82,12 @@ try {
   });
 
   // 2. Delivery throughput: one subscriber vs one stream reader, same envelope, same waiting.
-  const single = await subscribe<Msg>(redis, { namespace, topics: ['single'], connectionName: 'bench-single', handler: ({ data }) => receipt(data.seq) });
+  const single = await subscribe<Msg>(redis, {
+    namespace,
+    topics: ['single'],
+    connectionName: 'bench-single',
+    handler: ({ data }) => receipt(data.seq),
+  });
   subscriptions.push(single);
   const writer = feedWriter<Msg>(redis, { stream: 'single', maxLen: 100_000 });
   const reader = await openFeedReader<Msg>(redis, { stream: 'single' });
@@ -115,8 +122,18 @@ try {
   report.add(delivery);
   const receipts = new Map(FANOUTS.map((n) => [n, latencySummary(receiptMs.get(`n${n}`)!)]));
   for (const [n, r] of receipts) {
-    report.add({ id: `receipt-p50-n${n}`, title: `Per-receipt latency p50, N=${n} (${r.count} receipts)`, value: Math.round(r.p50 * 1000) / 1000, unit: 'ms' });
-    report.add({ id: `receipt-p99-n${n}`, title: `Per-receipt latency p99, N=${n} (${r.count} receipts)`, value: Math.round(r.p99 * 1000) / 1000, unit: 'ms' });
+    report.add({
+      id: `receipt-p50-n${n}`,
+      title: `Per-receipt latency p50, N=${n} (${r.count} receipts)`,
+      value: Math.round(r.p50 * 1000) / 1000,
+      unit: 'ms',
+    });
+    report.add({
+      id: `receipt-p99-n${n}`,
+      title: `Per-receipt latency p99, N=${n} (${r.count} receipts)`,
+      value: Math.round(r.p99 * 1000) / 1000,
+      unit: 'ms',
+    });
   }
 
   const p = (n: (typeof FANOUTS)[number], q: 'p50' | 'p99'): string => receipts.get(n)![q].toFixed(2);

@@ -2,7 +2,15 @@
 // offline and misses messages (and a stream reader that does not), and a slow subscriber that Redis
 // cuts off once its output buffer passes client-output-buffer-limit.
 import { eventually, privateRedis, redisClient, redisNamespace, serverFor, uniqueName } from '@poc/harness';
-import { channelOf, feedWriter, openFeedReader, publisher, subscribe, type Notification, type Subscription } from './index.ts';
+import {
+  channelOf,
+  feedWriter,
+  openFeedReader,
+  publisher,
+  subscribe,
+  type Notification,
+  type Subscription,
+} from './index.ts';
 
 const server = await serverFor('redis');
 const ns = await redisNamespace({ name: 'demo' }); // a fresh key prefix for the streams, deleted at the end
@@ -19,15 +27,20 @@ try {
   const inbox = new Map<string, Array<Notification<string>>>();
   const listen = async (who: string, topic: string): Promise<void> => {
     inbox.set(who, []);
-    open.push(await subscribe<string>(redis, { namespace, topics: [topic], handler: (n) => void inbox.get(who)!.push(n) }));
+    open.push(
+      await subscribe<string>(redis, { namespace, topics: [topic], handler: (n) => void inbox.get(who)!.push(n) }),
+    );
   };
   for (const who of ['web-1', 'web-2', 'web-3']) await listen(who, 'news');
   await listen('alice-phone', 'user:alice');
   say(`   PUBLISH news       -> ${await pub.publish('news', 'maintenance at 02:00 UTC')} receivers`);
   say(`   PUBLISH user:alice -> ${await pub.publish('user:alice', 'your order shipped')} receiver`);
-  say(`   PUBLISH user:bob   -> ${await pub.publish('user:bob', 'your invoice is ready')} receivers (nobody subscribed: gone)`);
+  say(
+    `   PUBLISH user:bob   -> ${await pub.publish('user:bob', 'your invoice is ready')} receivers (nobody subscribed: gone)`,
+  );
   await eventually(() => [...inbox.values()].every((got) => got.length === 1));
-  for (const [who, [n]] of inbox) say(`   ${who.padEnd(11)} got ${n!.topic}: "${n!.data}" after ${(n!.receivedAt - n!.sentAt).toFixed(2)} ms`);
+  for (const [who, [n]] of inbox)
+    say(`   ${who.padEnd(11)} got ${n!.topic}: "${n!.data}" after ${(n!.receivedAt - n!.sentAt).toFixed(2)} ms`);
 
   say('\n2. At-most-once: user:7 goes offline for m2 and m3');
   const got: string[] = [];
@@ -66,7 +79,12 @@ try {
   try {
     const admin = redisClient(priv.url);
     let fast = 0;
-    const fastSub = await subscribe<string>(admin, { namespace: 'ticker', topics: ['prices'], connectionName: 'fast-sub', handler: () => void fast++ });
+    const fastSub = await subscribe<string>(admin, {
+      namespace: 'ticker',
+      topics: ['prices'],
+      connectionName: 'fast-sub',
+      handler: () => void fast++,
+    });
     const slow = redisClient(priv.url, { connectionName: 'slow-sub' });
     slow.on('error', () => {});
     let slowGot = 0;
@@ -78,7 +96,7 @@ try {
     const counts: number[] = [];
     let maxBuffered = 0;
     const t0 = performance.now();
-    for (let alive = true; alive; ) {
+    for (let alive = true; alive;) {
       for (let i = 0; i < 4; i++) counts.push(await tickPub.publish('prices', payload));
       const list = (await admin.client('LIST')) as string;
       const omem = /name=slow-sub [^\n]*omem=(\d+)/.exec(list)?.[1];
@@ -93,11 +111,19 @@ try {
     slow.stream.resume();
     await cut;
     const before = counts.length - 1;
-    say(`   ${before} PUBLISH calls of 8 KiB completed in ${elapsed.toFixed(0)} ms while slow-sub read nothing: none waited for it`);
-    say(`   CLIENT LIST showed up to ${(maxBuffered / 1024).toFixed(0)} KiB queued in Redis for slow-sub (sampled every 4 messages,`);
+    say(
+      `   ${before} PUBLISH calls of 8 KiB completed in ${elapsed.toFixed(0)} ms while slow-sub read nothing: none waited for it`,
+    );
+    say(
+      `   CLIENT LIST showed up to ${(maxBuffered / 1024).toFixed(0)} KiB queued in Redis for slow-sub (sampled every 4 messages,`,
+    );
     say(`   after the kernel's socket buffers had filled); past the 64 KiB hard limit Redis closed its connection`);
-    say(`   receivers per PUBLISH: ${[...new Set(counts.slice(0, before))].join('/')} while it was connected, ${next} for the next one`);
-    say(`   fast-sub got ${fast}/${counts.length}; slow-sub got ${slowGot}/${counts.length}: the rest was dropped with its buffer`);
+    say(
+      `   receivers per PUBLISH: ${[...new Set(counts.slice(0, before))].join('/')} while it was connected, ${next} for the next one`,
+    );
+    say(
+      `   fast-sub got ${fast}/${counts.length}; slow-sub got ${slowGot}/${counts.length}: the rest was dropped with its buffer`,
+    );
     slow.disconnect();
     await fastSub.close();
     admin.disconnect();

@@ -26,7 +26,8 @@ export class PubSubServiceError extends PubSubError {
 
 export const isPubSubError = (e: unknown): e is PubSubError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isPubSubArgumentError = (e: unknown): e is PubSubArgumentError => isPubSubError(e) && e.code === 'argument';
+export const isPubSubArgumentError = (e: unknown): e is PubSubArgumentError =>
+  isPubSubError(e) && e.code === 'argument';
 export const isPubSubServiceError = (e: unknown): e is PubSubServiceError => isPubSubError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------

@@ -18,7 +18,10 @@ export interface FeedWriter<T> {
   append(data: T): Promise<string>;
 }
 
-export function feedWriter<T>(redis: Redis, options: { stream: string; maxLen?: number; clock?: Clock }): FeedWriter<T> {
+export function feedWriter<T>(
+  redis: Redis,
+  options: { stream: string; maxLen?: number; clock?: Clock },
+): FeedWriter<T> {
   requireClient(redis);
   requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
   const { stream, maxLen, clock = systemClock } = options;
@@ -52,12 +55,20 @@ const STREAM_ID = /^\d+-\d+$/;
  * on (resolved to the current last id at once, so nothing added between two reads is skipped), '0' = the
  * whole stream, or an entry id = everything after it (the resume case).
  */
-export async function openFeedReader<T>(redis: Redis, options: { stream: string; from?: string }): Promise<FeedReader<T>> {
+export async function openFeedReader<T>(
+  redis: Redis,
+  options: { stream: string; from?: string },
+): Promise<FeedReader<T>> {
   requireClient(redis);
   requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
   const { stream, from = '$' } = options;
   requireTopic('stream', stream);
-  requireArg(from === '$' || from === '0' || STREAM_ID.test(from), 'from', `must be '$', '0' or a stream id like 1700000000000-0`, from);
+  requireArg(
+    from === '$' || from === '0' || STREAM_ID.test(from),
+    'from',
+    `must be '$', '0' or a stream id like 1700000000000-0`,
+    from,
+  );
   let lastId = from === '0' ? '0-0' : from;
   if (from === '$') {
     const [newest] = await redisCall(`XREVRANGE of "${stream}"`, () => redis.xrevrange(stream, '+', '-', 'COUNT', 1));

@@ -17,7 +17,12 @@ export function requireClient(redis: unknown): asserts redis is Redis {
 
 const TOPIC = /^[A-Za-z0-9_.:-]{1,200}$/;
 export function requireTopic(name: string, topic: unknown): asserts topic is string {
-  requireArg(typeof topic === 'string' && TOPIC.test(topic), name, 'must be 1-200 characters of A-Z a-z 0-9 _ . : -', topic);
+  requireArg(
+    typeof topic === 'string' && TOPIC.test(topic),
+    name,
+    'must be 1-200 characters of A-Z a-z 0-9 _ . : -',
+    topic,
+  );
 }
 
 /** The Redis channel of a topic: "<namespace>:<topic>", e.g. "notify:user:42". */
@@ -35,7 +40,12 @@ export function encodeEnvelope(name: string, data: unknown, clock: Clock): strin
   } catch (e) {
     throw new PubSubArgumentError(`${name} must be JSON-serialisable (${(e as Error).message.split('\n')[0]})`);
   }
-  requireKind(json !== undefined && typeof data !== 'function', name, 'must be JSON-serialisable (not undefined or a function)', data);
+  requireKind(
+    json !== undefined && typeof data !== 'function',
+    name,
+    'must be JSON-serialisable (not undefined or a function)',
+    data,
+  );
   return json;
 }
 
@@ -58,7 +68,12 @@ export interface Publisher<T> {
 
 export function publisher<T>(redis: Redis, options: { namespace: string; clock?: Clock }): Publisher<T> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with a namespace', options);
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with a namespace',
+    options,
+  );
   const { namespace, clock = systemClock } = options;
   requireTopic('namespace', namespace);
   return {
@@ -66,7 +81,9 @@ export function publisher<T>(redis: Redis, options: { namespace: string; clock?:
     async publish(topic, data) {
       requireTopic('topic', topic);
       const message = encodeEnvelope('data', data, clock);
-      return redisCall(`PUBLISH to "${channelOf(namespace, topic)}"`, () => redis.publish(channelOf(namespace, topic), message));
+      return redisCall(`PUBLISH to "${channelOf(namespace, topic)}"`, () =>
+        redis.publish(channelOf(namespace, topic), message),
+      );
     },
   };
 }
@@ -109,7 +126,12 @@ export interface Subscription {
  */
 export async function subscribe<T>(redis: Redis, options: SubscribeOptions<T>): Promise<Subscription> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with namespace, topics and handler', options);
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with namespace, topics and handler',
+    options,
+  );
   const { namespace, topics, handler, onGap, onError, signal, clock = systemClock } = options;
   requireTopic('namespace', namespace);
   requireKind(Array.isArray(topics) && topics.length > 0, 'topics', 'must be a non-empty array of topic names', topics);
@@ -129,7 +151,10 @@ export async function subscribe<T>(redis: Redis, options: SubscribeOptions<T>): 
   const conn = redis.duplicate({ connectionName });
   const report = (e: unknown): void => {
     if (onError) onError(e);
-    else queueMicrotask(() => { throw e; }); // surfaced as an uncaught exception rather than swallowed
+    else
+      queueMicrotask(() => {
+        throw e;
+      }); // surfaced as an uncaught exception rather than swallowed
   };
   conn.on('error', () => {}); // a drop is reported through 'close' below; commands report their own failures
   conn.on('close', () => {
@@ -142,7 +167,12 @@ export async function subscribe<T>(redis: Redis, options: SubscribeOptions<T>): 
     if (!channel.startsWith(prefix)) return;
     try {
       const envelope = JSON.parse(message) as Envelope<T>;
-      if (typeof envelope !== 'object' || envelope === null || typeof envelope.sentAt !== 'number' || !('data' in envelope)) {
+      if (
+        typeof envelope !== 'object' ||
+        envelope === null ||
+        typeof envelope.sentAt !== 'number' ||
+        !('data' in envelope)
+      ) {
         throw new Error(`message on "${channel}" is not a notification envelope: ${message.slice(0, 80)}`);
       }
       handler({ topic: channel.slice(prefix.length), data: envelope.data, sentAt: envelope.sentAt, receivedAt });
@@ -161,13 +191,17 @@ export async function subscribe<T>(redis: Redis, options: SubscribeOptions<T>): 
     async add(...more) {
       more.forEach((t, i) => requireTopic(`topics[${i}]`, t));
       if (more.length === 0) return;
-      await redisCall(`SUBSCRIBE to ${more.join(', ')}`, () => conn.subscribe(...more.map((t) => channelOf(namespace, t))));
+      await redisCall(`SUBSCRIBE to ${more.join(', ')}`, () =>
+        conn.subscribe(...more.map((t) => channelOf(namespace, t))),
+      );
       for (const t of more) current.add(t);
     },
     async remove(...less) {
       less.forEach((t, i) => requireTopic(`topics[${i}]`, t));
       if (less.length === 0) return;
-      await redisCall(`UNSUBSCRIBE from ${less.join(', ')}`, () => conn.unsubscribe(...less.map((t) => channelOf(namespace, t))));
+      await redisCall(`UNSUBSCRIBE from ${less.join(', ')}`, () =>
+        conn.unsubscribe(...less.map((t) => channelOf(namespace, t))),
+      );
       for (const t of less) current.delete(t);
     },
     async close() {

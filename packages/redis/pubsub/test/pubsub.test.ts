@@ -1,7 +1,15 @@
 import { eventually, redisClient, redisNamespace, uniqueName, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { channelOf, feedWriter, openFeedReader, publisher, subscribe, type Notification, type SubscribeOptions } from '../src/index.ts';
+import {
+  channelOf,
+  feedWriter,
+  openFeedReader,
+  publisher,
+  subscribe,
+  type Notification,
+  type SubscribeOptions,
+} from '../src/index.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -12,7 +20,9 @@ beforeAll(async () => {
 afterAll(() => ns?.close());
 
 /** A subscription closed when the test ends, collecting what it receives. */
-async function listener<T>(options: Omit<SubscribeOptions<T>, 'handler'>): Promise<{ got: Array<Notification<T>>; sub: Awaited<ReturnType<typeof subscribe<T>>> }> {
+async function listener<T>(
+  options: Omit<SubscribeOptions<T>, 'handler'>,
+): Promise<{ got: Array<Notification<T>>; sub: Awaited<ReturnType<typeof subscribe<T>>> }> {
   const got: Array<Notification<T>> = [];
   const sub = await subscribe<T>(redis, { ...options, handler: (n) => void got.push(n) });
   onTestFinished(() => sub.close());
@@ -30,7 +40,9 @@ describe('fan-out', () => {
     expect(await pub.publish('user:alice', 'your order shipped')).toBe(1);
     expect(await pub.publish('user:bob', 'nobody is listening')).toBe(0);
 
-    await eventually(() => readers.every((r) => r.got.length === 1) && alice.got.length === 1, { what: 'all deliveries' });
+    await eventually(() => readers.every((r) => r.got.length === 1) && alice.got.length === 1, {
+      what: 'all deliveries',
+    });
     for (const r of readers) expect(r.got.map((n) => [n.topic, n.data])).toEqual([['news', 'redis 8 is out']]);
     expect(alice.got.map((n) => [n.topic, n.data])).toEqual([['user:alice', 'your order shipped']]);
     expect(alice.got[0]!.receivedAt).toBeGreaterThanOrEqual(alice.got[0]!.sentAt);
@@ -53,7 +65,11 @@ describe('fan-out', () => {
   it('reports a message that is not one of its envelopes through onError, without calling the handler', async () => {
     const namespace = uniqueName('foreign');
     const errors: string[] = [];
-    const { got } = await listener<string>({ namespace, topics: ['news'], onError: (e) => errors.push((e as Error).message) });
+    const { got } = await listener<string>({
+      namespace,
+      topics: ['news'],
+      onError: (e) => errors.push((e as Error).message),
+    });
     await redis.publish(channelOf(namespace, 'news'), 'plain text from another publisher');
     await redis.publish(channelOf(namespace, 'news'), '{"data":"no sentAt"}');
     await eventually(() => errors.length === 2, { what: 'two errors' });
@@ -65,7 +81,12 @@ describe('fan-out', () => {
   it('closes when its signal aborts: the publisher then reaches nobody', async () => {
     const namespace = uniqueName('abort');
     const abort = new AbortController();
-    const sub = await subscribe<string>(redis, { namespace, topics: ['news'], signal: abort.signal, handler: () => {} });
+    const sub = await subscribe<string>(redis, {
+      namespace,
+      topics: ['news'],
+      signal: abort.signal,
+      handler: () => {},
+    });
     onTestFinished(() => sub.close());
     const pub = publisher<string>(redis, { namespace });
     expect(await pub.publish('news', 'one')).toBe(1);
@@ -138,7 +159,12 @@ describe('dropped connections', () => {
     const namespace = uniqueName('gap');
     const gaps: string[] = [];
     const connectionName = uniqueName('gapsub');
-    const { got, sub } = await listener<number>({ namespace, topics: ['news'], connectionName, onGap: (reason) => gaps.push(reason) });
+    const { got, sub } = await listener<number>({
+      namespace,
+      topics: ['news'],
+      connectionName,
+      onGap: (reason) => gaps.push(reason),
+    });
     const admin = redisClient(ns.url);
     onTestFinished(() => void admin.disconnect());
     const id = /id=(\d+) [^\n]* name=(\S+)/g;

@@ -26,7 +26,12 @@ describe('a subscriber that stops reading (private Redis, client-output-buffer-l
 
     const namespace = 'ticker';
     let fastCount = 0;
-    const fast = await subscribe<string>(redis, { namespace, topics: ['prices'], connectionName: 'fast-sub', handler: () => void fastCount++ });
+    const fast = await subscribe<string>(redis, {
+      namespace,
+      topics: ['prices'],
+      connectionName: 'fast-sub',
+      handler: () => void fastCount++,
+    });
     onTestFinished(() => fast.close());
 
     // The slow subscriber: subscribed, then its process stops reading the socket (a blocked event loop,
@@ -82,9 +87,12 @@ describe('a subscriber that stops reading (private Redis, client-output-buffer-l
 
     // Same load, stream: the reader that read nothing meanwhile catches up with every message.
     let caughtUp = 0;
-    await eventually(async () => (caughtUp += (await reader.read({ count: 1_000, blockMs: 10 })).length) === published, {
-      what: 'stream reader caught up',
-    });
+    await eventually(
+      async () => (caughtUp += (await reader.read({ count: 1_000, blockMs: 10 })).length) === published,
+      {
+        what: 'stream reader caught up',
+      },
+    );
     expect(caughtUp).toBe(published);
   });
 });

@@ -11,7 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { benchReport, compareLoad, redisClient, serverFor, uniqueName } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { fixedWindow, naiveSlidingWindowLog, slidingWindowCounter, slidingWindowLog, type LimiterOptions, type RateLimiter } from '../src/index.ts';
+import {
+  fixedWindow,
+  naiveSlidingWindowLog,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type LimiterOptions,
+  type RateLimiter,
+} from '../src/index.ts';
 
 const EDGE_ROUNDS = 3;
 const EDGE_MARGIN_MS = 25;
@@ -29,8 +36,16 @@ const connections: Redis[] = [];
 
 /** One interface for both: admitted or not. rate-limiter-flexible rejects with a RateLimiterRes when over. */
 type Consume = (key: string) => Promise<boolean>;
-const ours = (l: RateLimiter): Consume => async (key) => (await l.consume(key)).allowed;
-function flexible(client: Redis, points: number, durationSec: number, keyPrefix: string): { consume: Consume; limiter: RateLimiterRedis } {
+const ours =
+  (l: RateLimiter): Consume =>
+  async (key) =>
+    (await l.consume(key)).allowed;
+function flexible(
+  client: Redis,
+  points: number,
+  durationSec: number,
+  keyPrefix: string,
+): { consume: Consume; limiter: RateLimiterRedis } {
   const limiter = new RateLimiterRedis({ storeClient: client, points, duration: durationSec, keyPrefix });
   const consume: Consume = (key) =>
     limiter.consume(key).then(
@@ -44,7 +59,11 @@ function flexible(client: Redis, points: number, durationSec: number, keyPrefix:
 }
 
 type Factory = (o: LimiterOptions) => RateLimiter;
-const ourFactories: Record<string, Factory> = { 'fixed-window': fixedWindow, 'sliding-log': slidingWindowLog, 'sliding-counter': slidingWindowCounter };
+const ourFactories: Record<string, Factory> = {
+  'fixed-window': fixedWindow,
+  'sliding-log': slidingWindowLog,
+  'sliding-counter': slidingWindowCounter,
+};
 const sendAll = async (consume: Consume, key: string, n: number): Promise<number> =>
   (await Promise.all(Array.from({ length: n }, () => consume(key)))).filter(Boolean).length;
 const sleepUntil = async (epochMs: number): Promise<void> => {
@@ -93,7 +112,10 @@ try {
   });
 
   // 1. Accuracy at the window edge.
-  const edgeVariants: Record<string, { consume: Consume; windowEnd: (key: string, sentAt: number) => Promise<number> }> = {};
+  const edgeVariants: Record<
+    string,
+    { consume: Consume; windowEnd: (key: string, sentAt: number) => Promise<number> }
+  > = {};
   for (const [name, make] of Object.entries(ourFactories)) {
     edgeVariants[name] = {
       consume: ours(make({ redis, limit: 10, windowMs: 1_000, prefix: `edge-${name}` })),
@@ -121,43 +143,71 @@ try {
         missedSlots++;
         run = await edgeRun(v.consume, `edge-${round}-retry-${attempt}`, v.windowEnd);
       }
-      if (!run.onTime) throw new Error(`edge run ${name}: the timers missed their slot 5 times; the machine is too busy`);
+      if (!run.onTime)
+        throw new Error(`edge run ${name}: the timers missed their slot 5 times; the machine is too busy`);
       const { admitted, gapMs } = run;
       counts.push(admitted);
       maxGap = Math.max(maxGap, gapMs);
     }
-    process.stderr.write(`  edge ${name}: admitted ${counts.join(', ')} of 20 burst requests, bursts <= ${maxGap} ms apart\n`);
-    report.add({ id: `edge-${name}`, title: `Edge run, ${name}: burst requests admitted of 20 (bursts <= ${maxGap} ms apart; limit 10/s, 1 already used), per round`, value: counts.join(', ') });
+    process.stderr.write(
+      `  edge ${name}: admitted ${counts.join(', ')} of 20 burst requests, bursts <= ${maxGap} ms apart\n`,
+    );
+    report.add({
+      id: `edge-${name}`,
+      title: `Edge run, ${name}: burst requests admitted of 20 (bursts <= ${maxGap} ms apart; limit 10/s, 1 already used), per round`,
+      value: counts.join(', '),
+    });
   }
 
-  report.add({ id: 'edge-missed-slots', title: 'Edge runs repeated because a timer fired too late to hit its side of the edge', value: missedSlots });
+  report.add({
+    id: 'edge-missed-slots',
+    title: 'Edge runs repeated because a timer fired too late to hit its side of the edge',
+    value: missedSlots,
+  });
 
   // 2. Atomicity: 100 connections at once.
   for (let i = 0; i < STAMPEDE_CONNECTIONS; i++) connections.push(redisClient(server.url, { keyPrefix: prefix }));
   await Promise.all(connections.map((c) => c.ping()));
   const stampedeVariants: Record<string, (c: Redis) => Consume> = {
-    'naive-log': (c) => ours(naiveSlidingWindowLog({ redis: c, limit: STAMPEDE_LIMIT, windowMs: 60_000, prefix: 'st-naive' })),
-    ...Object.fromEntries(Object.entries(ourFactories).map(([name, make]) => [name, (c: Redis) => ours(make({ redis: c, limit: STAMPEDE_LIMIT, windowMs: 60_000, prefix: `st-${name}` }))])),
+    'naive-log': (c) =>
+      ours(naiveSlidingWindowLog({ redis: c, limit: STAMPEDE_LIMIT, windowMs: 60_000, prefix: 'st-naive' })),
+    ...Object.fromEntries(
+      Object.entries(ourFactories).map(([name, make]) => [
+        name,
+        (c: Redis) => ours(make({ redis: c, limit: STAMPEDE_LIMIT, windowMs: 60_000, prefix: `st-${name}` })),
+      ]),
+    ),
     'rate-limiter-flexible': (c) => flexible(c, STAMPEDE_LIMIT, 60, 'st-rlf').consume,
   };
   for (const [name, make] of Object.entries(stampedeVariants)) {
     const results = await Promise.all(connections.map((c) => make(c)('one-client')));
     const admitted = results.filter(Boolean).length;
     process.stderr.write(`  stampede ${name}: ${admitted} admitted (limit ${STAMPEDE_LIMIT})\n`);
-    report.add({ id: `stampede-${name}`, title: `Stampede, ${name}: admitted of ${STAMPEDE_CONNECTIONS} simultaneous requests (limit ${STAMPEDE_LIMIT})`, value: admitted });
+    report.add({
+      id: `stampede-${name}`,
+      title: `Stampede, ${name}: admitted of ${STAMPEDE_CONNECTIONS} simultaneous requests (limit ${STAMPEDE_LIMIT})`,
+      value: admitted,
+    });
   }
 
   // 3. Throughput. Every variant uses the same single connection, as one API process would.
   const loadVariants = (limit: number, tag: string): Record<string, Consume> => ({
     'rate-limiter-flexible': flexible(redis, limit, 1, `${tag}-rlf`).consume,
-    ...Object.fromEntries(Object.entries(ourFactories).map(([name, make]) => [name, ours(make({ redis, limit, windowMs: 1_000, prefix: `${tag}-${name}` }))])),
+    ...Object.fromEntries(
+      Object.entries(ourFactories).map(([name, make]) => [
+        name,
+        ours(make({ redis, limit, windowMs: 1_000, prefix: `${tag}-${name}` })),
+      ]),
+    ),
   });
   let next = 0;
   const many = loadVariants(LOAD_LIMIT, 'many');
   const manyClients = await compareLoad({
     id: 'many-clients',
     title: `Many clients (${CLIENT_KEYS} keys, limit ${LOAD_LIMIT}/s each): mostly admitted`,
-    variants: Object.fromEntries(Object.entries(many).map(([name, consume]) => [name, () => consume(`client-${next++ % CLIENT_KEYS}`)])),
+    variants: Object.fromEntries(
+      Object.entries(many).map(([name, consume]) => [name, () => consume(`client-${next++ % CLIENT_KEYS}`)]),
+    ),
     concurrency: CONCURRENCY,
     durationMs: 1_000,
     rounds: 5,

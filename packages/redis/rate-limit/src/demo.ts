@@ -1,7 +1,15 @@
 // pnpm --filter poc-redis-rate-limit demo: the window-edge burst, retry-after, the counter's
 // approximation and a 100-connection stampede, each against a real Redis.
 import { redisNamespace, serverFor } from '@poc/harness';
-import { fixedWindow, naiveSlidingWindowLog, slidingWindowCounter, slidingWindowLog, type Clock, type LimiterOptions, type RateLimiter } from './index.ts';
+import {
+  fixedWindow,
+  naiveSlidingWindowLog,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type Clock,
+  type LimiterOptions,
+  type RateLimiter,
+} from './index.ts';
 
 const server = await serverFor('redis');
 const ns = await redisNamespace({ name: 'demo' }); // a fresh key prefix, deleted at the end
@@ -16,7 +24,11 @@ const at = (ms: number): void => void (now = T0 + ms);
 const admitted = async (l: RateLimiter, key: string, n: number): Promise<number> =>
   (await Promise.all(Array.from({ length: n }, () => l.consume(key)))).filter((r) => r.allowed).length;
 
-const algorithms = { 'fixed window': fixedWindow, 'sliding log': slidingWindowLog, 'sliding counter': slidingWindowCounter };
+const algorithms = {
+  'fixed window': fixedWindow,
+  'sliding log': slidingWindowLog,
+  'sliding counter': slidingWindowCounter,
+};
 
 try {
   say(`Redis rate limiter demo (Redis ${server.version}, ${server.provider})`);
@@ -28,7 +40,9 @@ try {
     const before = await admitted(limiter, 'client-a', 10);
     at(1_010);
     const after = await admitted(limiter, 'client-a', 10);
-    say(`   ${name.padEnd(16)} admitted ${String(before).padStart(2)} + ${String(after).padStart(2)} = ${String(before + after).padStart(2)} within 20 ms`);
+    say(
+      `   ${name.padEnd(16)} admitted ${String(before).padStart(2)} + ${String(after).padStart(2)} = ${String(before + after).padStart(2)} within 20 ms`,
+    );
   }
 
   say('\n2. Results carry remaining and retry-after (sliding log, limit 3 per second)');
@@ -48,14 +62,16 @@ try {
     at(1_500);
     say(`   ${name.padEnd(16)} admits ${await admitted(limiter, 'client-c', 10)} more at t=1.500 s`);
   }
-  say('   (the counter assumes the previous window\'s 10 were spread evenly and counts only half of them)');
+  say("   (the counter assumes the previous window's 10 were spread evenly and counts only half of them)");
 
   const CLIENTS = 100;
   say(`\n4. ${CLIENTS} API connections hit one client's limit (37 per minute) at the same moment`);
   const connections = Array.from({ length: CLIENTS }, () => ns.client());
   at(30_000);
   const stampede = async (make: (o: LimiterOptions) => RateLimiter, prefix: string): Promise<number> => {
-    const results = await Promise.all(connections.map((c) => make({ redis: c, clock, limit: 37, windowMs: 60_000, prefix }).consume('client-d')));
+    const results = await Promise.all(
+      connections.map((c) => make({ redis: c, clock, limit: 37, windowMs: 60_000, prefix }).consume('client-d')),
+    );
     return results.filter((r) => r.allowed).length;
   };
   say(`   naive log (ZCARD, then ZADD from the client): ${await stampede(naiveSlidingWindowLog, 'naive')} admitted`);

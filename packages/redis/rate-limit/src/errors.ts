@@ -26,12 +26,21 @@ export class RateLimitServiceError extends RateLimitError {
 
 export const isRateLimitError = (e: unknown): e is RateLimitError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isRateLimitArgumentError = (e: unknown): e is RateLimitArgumentError => isRateLimitError(e) && e.code === 'argument';
-export const isRateLimitServiceError = (e: unknown): e is RateLimitServiceError => isRateLimitError(e) && e.code === 'service';
+export const isRateLimitArgumentError = (e: unknown): e is RateLimitArgumentError =>
+  isRateLimitError(e) && e.code === 'argument';
+export const isRateLimitServiceError = (e: unknown): e is RateLimitServiceError =>
+  isRateLimitError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : v === null ? 'null' : typeof v === 'object' || typeof v === 'function' ? typeof v : String(v));
+const show = (v: unknown): string =>
+  typeof v === 'string'
+    ? `"${v}"`
+    : v === null
+      ? 'null'
+      : typeof v === 'object' || typeof v === 'function'
+        ? typeof v
+        : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new RateLimitArgumentError(`${name} ${rule} (got ${show(value)})`);

@@ -56,12 +56,27 @@ interface Settings {
 }
 
 export function validateOptions(options: LimiterOptions): Settings {
-  requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object { redis, limit, windowMs }', options);
+  requireArg(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object { redis, limit, windowMs }',
+    options,
+  );
   const { redis, limit, windowMs, clock = systemClock, prefix = 'rl' } = options;
-  requireArg(typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function', 'redis', 'must be an ioredis client', redis);
+  requireArg(
+    typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function',
+    'redis',
+    'must be an ioredis client',
+    redis,
+  );
   requirePositiveInt('limit', limit);
   requirePositiveInt('windowMs', windowMs);
-  requireArg(typeof clock === 'object' && clock !== null && typeof clock.now === 'function', 'clock', 'must be an object with now(): number', clock);
+  requireArg(
+    typeof clock === 'object' && clock !== null && typeof clock.now === 'function',
+    'clock',
+    'must be an object with now(): number',
+    clock,
+  );
   requireArg(typeof prefix === 'string' && prefix.length > 0, 'prefix', 'must be a non-empty string', prefix);
   return { redis, limit, windowMs, clock, prefix };
 }
@@ -110,7 +125,9 @@ function limiter(design: Design, options: LimiterOptions): RateLimiter {
       script ??= luaScript(design.script);
       const keys = design.keys(base(key), now, s.windowMs);
       const args = [now, s.windowMs, s.limit, cost, ...(design.extraArgs?.() ?? [])];
-      const reply = await redisCall(`${design.algorithm} consume for key "${key}"`, () => runScript(s.redis, script!, keys, args));
+      const reply = await redisCall(`${design.algorithm} consume for key "${key}"`, () =>
+        runScript(s.redis, script!, keys, args),
+      );
       return toResult(reply, s.limit);
     },
     async reset(key) {

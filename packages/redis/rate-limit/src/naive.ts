@@ -3,7 +3,14 @@
 // same number and are all admitted. retryAfterMs / resetMs are rough (a whole window). Kept only to show that failure (tests, demo, bench); do not use.
 import { randomBytes } from 'node:crypto';
 import { redisCall } from './errors.ts';
-import { readClock, validateCost, validateKey, validateOptions, type LimiterOptions, type RateLimiter } from './limiters.ts';
+import {
+  readClock,
+  validateCost,
+  validateKey,
+  validateOptions,
+  type LimiterOptions,
+  type RateLimiter,
+} from './limiters.ts';
 
 export function naiveSlidingWindowLog(options: LimiterOptions): RateLimiter {
   const s = validateOptions(options);
@@ -20,11 +27,24 @@ export function naiveSlidingWindowLog(options: LimiterOptions): RateLimiter {
       return redisCall(`naive consume for key "${key}"`, async () => {
         await s.redis.zremrangebyscore(k, '-inf', now - s.windowMs);
         const used = await s.redis.zcard(k); // <- everyone who gets here before the ZADD below sees the same count
-        if (used + cost > s.limit) return { allowed: false, limit: s.limit, remaining: Math.max(s.limit - used, 0), retryAfterMs: s.windowMs, resetMs: s.windowMs };
+        if (used + cost > s.limit)
+          return {
+            allowed: false,
+            limit: s.limit,
+            remaining: Math.max(s.limit - used, 0),
+            retryAfterMs: s.windowMs,
+            resetMs: s.windowMs,
+          };
         const id = randomBytes(8).toString('hex');
         await s.redis.zadd(k, ...Array.from({ length: cost }, (_, i) => [now, `${id}:${i}`]).flat());
         await s.redis.pexpire(k, s.windowMs);
-        return { allowed: true, limit: s.limit, remaining: s.limit - used - cost, retryAfterMs: 0, resetMs: s.windowMs };
+        return {
+          allowed: true,
+          limit: s.limit,
+          remaining: s.limit - used - cost,
+          retryAfterMs: 0,
+          resetMs: s.windowMs,
+        };
       });
     },
     async reset(key) {

@@ -2,7 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { redisNamespace, spawnTsWorker, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { fixedWindow, naiveSlidingWindowLog, slidingWindowCounter, slidingWindowLog, type LimiterOptions, type RateLimiter } from '../src/index.ts';
+import {
+  fixedWindow,
+  naiveSlidingWindowLog,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type LimiterOptions,
+  type RateLimiter,
+} from '../src/index.ts';
 import { T0, fakeClock } from './helpers.ts';
 
 const CLIENTS = 100;

@@ -1,6 +1,11 @@
 import { eventually, privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RateLimitServiceError, isRateLimitServiceError, slidingWindowCounter, slidingWindowLog } from '../src/index.ts';
+import {
+  RateLimitServiceError,
+  isRateLimitServiceError,
+  slidingWindowCounter,
+  slidingWindowLog,
+} from '../src/index.ts';
 import { T0, fakeClock } from './helpers.ts';
 
 describe('Redis failures (private server)', () => {

@@ -1,7 +1,13 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedWindow, slidingWindowCounter, slidingWindowLog, type LimiterOptions, type RateLimiter } from '../src/index.ts';
+import {
+  fixedWindow,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type LimiterOptions,
+  type RateLimiter,
+} from '../src/index.ts';
 import { T0, burst, fakeClock } from './helpers.ts';
 
 let ns: RedisNamespace;
@@ -12,7 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => ns?.close());
 
-const factories = { 'sliding-log': slidingWindowLog, 'sliding-counter': slidingWindowCounter, 'fixed-window': fixedWindow } as const;
+const factories = {
+  'sliding-log': slidingWindowLog,
+  'sliding-counter': slidingWindowCounter,
+  'fixed-window': fixedWindow,
+} as const;
 type Name = keyof typeof factories;
 let n = 0;
 /** A limiter with its own fake clock and its own key prefix, so tests never see each other's state. */
@@ -83,7 +93,13 @@ describe('sliding log', () => {
     expect(await limiter.consume('c', 4)).toMatchObject({ allowed: true, remaining: 2 });
     clock.set(T0 + 200);
     // 8 used, 4 wanted: 2 entries must leave, both were admitted at T0 -> retry at T0 + 1000.
-    expect(await limiter.consume('c', 4)).toEqual({ allowed: false, limit: 10, remaining: 2, retryAfterMs: 800, resetMs: 900 });
+    expect(await limiter.consume('c', 4)).toEqual({
+      allowed: false,
+      limit: 10,
+      remaining: 2,
+      retryAfterMs: 800,
+      resetMs: 900,
+    });
     expect(await limiter.consume('c', 2)).toMatchObject({ allowed: true, remaining: 0 });
   });
 
@@ -115,11 +131,23 @@ describe('sliding window counter', () => {
     expect(await burst(limiter, 'c', 10)).toBe(10);
     clock.set(T0 + 1_010);
     // estimate = 10 x 990/1000 = 9.9; one more would be 10.9 > 10. Passes once 10 x (1000 - e)/1000 <= 9, e >= 100.
-    expect(await limiter.consume('c')).toEqual({ allowed: false, limit: 10, remaining: 0, retryAfterMs: 90, resetMs: 990 });
+    expect(await limiter.consume('c')).toEqual({
+      allowed: false,
+      limit: 10,
+      remaining: 0,
+      retryAfterMs: 90,
+      resetMs: 990,
+    });
     clock.set(T0 + 1_099);
     expect((await limiter.consume('c')).allowed).toBe(false);
     clock.set(T0 + 1_100);
-    expect(await limiter.consume('c')).toEqual({ allowed: true, limit: 10, remaining: 0, retryAfterMs: 0, resetMs: 1_900 });
+    expect(await limiter.consume('c')).toEqual({
+      allowed: true,
+      limit: 10,
+      remaining: 0,
+      retryAfterMs: 0,
+      resetMs: 1_900,
+    });
   });
 
   it('is an approximation: half a window after a burst at the end of the previous window it admits half the limit again', async () => {
@@ -155,19 +183,40 @@ describe('fixed window', () => {
   it('resets at the window edge: retry-after is the time to the edge', async () => {
     const { limiter, clock } = make('fixed-window', { limit: 2, windowMs: 1_000 });
     clock.set(T0 + 300);
-    expect(await limiter.consume('c')).toEqual({ allowed: true, limit: 2, remaining: 1, retryAfterMs: 0, resetMs: 700 });
-    expect(await limiter.consume('c')).toEqual({ allowed: true, limit: 2, remaining: 0, retryAfterMs: 0, resetMs: 700 });
+    expect(await limiter.consume('c')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+      retryAfterMs: 0,
+      resetMs: 700,
+    });
+    expect(await limiter.consume('c')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 0,
+      retryAfterMs: 0,
+      resetMs: 700,
+    });
     clock.set(T0 + 995);
     expect(await limiter.consume('c')).toEqual({ allowed: false, limit: 2, remaining: 0, retryAfterMs: 5, resetMs: 5 });
     clock.set(T0 + 1_000);
-    expect(await limiter.consume('c')).toEqual({ allowed: true, limit: 2, remaining: 1, retryAfterMs: 0, resetMs: 1_000 });
+    expect(await limiter.consume('c')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+      retryAfterMs: 0,
+      resetMs: 1_000,
+    });
   });
 });
 
 describe.each(Object.keys(factories) as Name[])('%s', (name) => {
   it('retry-after is exact: denied 1 ms before it, admitted at it', async () => {
     const { limiter, clock } = make(name, { limit: 5, windowMs: 1_000 });
-    for (const [ms, count] of [[T0 + 100, 2], [T0 + 450, 3]] as const) {
+    for (const [ms, count] of [
+      [T0 + 100, 2],
+      [T0 + 450, 3],
+    ] as const) {
       clock.set(ms);
       expect(await burst(limiter, 'c', count)).toBe(count);
     }
@@ -200,6 +249,8 @@ describe.each(Object.keys(factories) as Name[])('%s', (name) => {
 
 it('keeps limiters of different algorithms apart even with the same prefix and key', async () => {
   const clock = fakeClock(T0 + 10);
-  const limiters: RateLimiter[] = [slidingWindowLog, slidingWindowCounter, fixedWindow].map((f) => f({ redis, clock, limit: 2, windowMs: 1_000, prefix: 'shared' }));
+  const limiters: RateLimiter[] = [slidingWindowLog, slidingWindowCounter, fixedWindow].map((f) =>
+    f({ redis, clock, limit: 2, windowMs: 1_000, prefix: 'shared' }),
+  );
   for (const l of limiters) expect(await burst(l, 'same', 3)).toBe(2);
 });

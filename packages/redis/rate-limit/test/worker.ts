@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { slidingWindowLog } from '../src/index.ts';
 
 const [prefix, limit, requests] = process.argv.slice(2);
-const redis = new Redis(process.env.POC_REDIS_URL!, { keyPrefix: prefix, connectTimeout: 5_000, maxRetriesPerRequest: 2 });
+const redis = new Redis(process.env.POC_REDIS_URL!, {
+  keyPrefix: prefix,
+  connectTimeout: 5_000,
+  maxRetriesPerRequest: 2,
+});
 try {
   const limiter = slidingWindowLog({ redis, limit: Number(limit), windowMs: 60_000 });
   await redis.ping();

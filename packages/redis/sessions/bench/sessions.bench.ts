@@ -28,8 +28,14 @@ try {
   await pool.query(schema);
   const ids: string[] = [];
   for (let batch = 0; batch < SESSIONS / 1_000; batch++) {
-    const created = await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.create(`user-${(batch * 1_000 + i) % USERS}`, DATA)));
-    await insertSessions(pool, created.map((s) => ({ id: s.id, userId: s.userId, data: s.data })), TTL_MS);
+    const created = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) => store.create(`user-${(batch * 1_000 + i) % USERS}`, DATA)),
+    );
+    await insertSessions(
+      pool,
+      created.map((s) => ({ id: s.id, userId: s.userId, data: s.data })),
+      TTL_MS,
+    );
     ids.push(...created.map((s) => s.id));
   }
   await pool.query('VACUUM ANALYZE sessions');
@@ -43,7 +49,8 @@ try {
   const probe = ids[0]!;
   const fromRedis = await store.read(probe);
   const fromPg = mustFind(await readAndTouch(pool, probe, TTL_MS));
-  const sorted = (d: Record<string, string>): string => JSON.stringify(Object.entries(d).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (d: Record<string, string>): string =>
+    JSON.stringify(Object.entries(d).sort(([a], [b]) => a.localeCompare(b)));
   if (!fromRedis.ok || sorted(fromRedis.session.data) !== sorted(fromPg.data) || sorted(fromPg.data) !== sorted(DATA)) {
     throw new Error('Redis and PostgreSQL hold different data for the same session');
   }
@@ -71,7 +78,13 @@ try {
     services: ['redis', 'postgres'],
   });
 
-  const sequential = await compareThroughput({ id: 'read-one-caller', title: 'Session read + sliding touch, one caller', variants, rounds: 5, timeMs: 1_000 });
+  const sequential = await compareThroughput({
+    id: 'read-one-caller',
+    title: 'Session read + sliding touch, one caller',
+    variants,
+    rounds: 5,
+    timeMs: 1_000,
+  });
   report.add(sequential);
   const loaded = await compareLoad({
     id: 'read-concurrent',
@@ -95,7 +108,12 @@ try {
   for (let i = 0; i < SERVER_SAMPLES; i++) await store.read(pick());
   const after = await execStats();
   const redisUsec = (after.usec - before.usec) / (after.calls - before.calls);
-  report.add({ id: 'redis-server-time', title: `Redis server time per read (EXEC usec_per_call over ${after.calls - before.calls} reads)`, value: Math.round(redisUsec * 10) / 10, unit: 'µs' });
+  report.add({
+    id: 'redis-server-time',
+    title: `Redis server time per read (EXEC usec_per_call over ${after.calls - before.calls} reads)`,
+    value: Math.round(redisUsec * 10) / 10,
+    unit: 'µs',
+  });
   const pgServer = await measure({
     id: 'postgres-server-time',
     title: 'PostgreSQL execution time per read (EXPLAIN ANALYZE of the UPDATE ... RETURNING)',

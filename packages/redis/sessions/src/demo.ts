@@ -21,16 +21,22 @@ try {
   say('\n1. Log in on two devices (ttl 1000 ms, sliding)');
   const laptop = await store.create('alice', { device: 'laptop', theme: 'dark', cart: '0' });
   const phone = await store.create('alice', { device: 'phone', theme: 'dark', cart: '0' });
-  say(`   laptop session ${short(laptop.id)} (${laptop.id.length} chars, 256 random bits), phone session ${short(phone.id)}`);
+  say(
+    `   laptop session ${short(laptop.id)} (${laptop.id.length} chars, 256 random bits), phone session ${short(phone.id)}`,
+  );
   say(`   read laptop: ${JSON.stringify(await store.read(laptop.id))}`.replace(laptop.id, short(laptop.id)));
 
   say('\n2. Sliding expiry: only the laptop keeps reading');
   for (let i = 1; i <= 3; i++) {
     await sleep(500);
     await store.read(laptop.id);
-    say(`   t=${String(i * 500).padStart(4)} ms  read laptop -> laptop ttl ${await ttlOf(laptop.id)}, phone ttl ${await ttlOf(phone.id)}`);
+    say(
+      `   t=${String(i * 500).padStart(4)} ms  read laptop -> laptop ttl ${await ttlOf(laptop.id)}, phone ttl ${await ttlOf(phone.id)}`,
+    );
   }
-  say(`   phone: ${JSON.stringify(await store.read(phone.id))}; alice's live sessions: ${(await store.list('alice')).map(short).join(', ')}`);
+  say(
+    `   phone: ${JSON.stringify(await store.read(phone.id))}; alice's live sessions: ${(await store.list('alice')).map(short).join(', ')}`,
+  );
 
   say('\n3. Partial update: HSET of one field inside a script that checks the session exists');
   await store.update(laptop.id, { cart: '3' });
@@ -40,12 +46,19 @@ try {
   say('\n4. Revoke one, revoke all');
   const tablet = await store.create('alice', { device: 'tablet' });
   say(`   alice has ${(await store.list('alice')).length} live sessions`);
-  say(`   revoke(tablet) -> ${await store.revoke(tablet.id)}; read tablet -> ${JSON.stringify(await store.read(tablet.id))}`);
+  say(
+    `   revoke(tablet) -> ${await store.revoke(tablet.id)}; read tablet -> ${JSON.stringify(await store.read(tablet.id))}`,
+  );
   for (let i = 0; i < 4; i++) await store.create('alice', { device: `browser-${i}` });
-  say(`   revokeAll(alice) -> ${await store.revokeAll('alice')} sessions ended; read laptop -> ${JSON.stringify(await store.read(laptop.id))}`);
+  say(
+    `   revokeAll(alice) -> ${await store.revokeAll('alice')} sessions ended; read laptop -> ${JSON.stringify(await store.read(laptop.id))}`,
+  );
 
   say('\n5. Bad ids are results, not exceptions');
-  for (const id of ['', 'not-a-session-id', 'A'.repeat(43)]) say(`   read(${JSON.stringify(id.length > 20 ? `${id.slice(0, 8)}…` : id)}) -> ${JSON.stringify(await store.read(id))}`);
+  for (const id of ['', 'not-a-session-id', 'A'.repeat(43)])
+    say(
+      `   read(${JSON.stringify(id.length > 20 ? `${id.slice(0, 8)}…` : id)}) -> ${JSON.stringify(await store.read(id))}`,
+    );
 
   say('\n6. Break it: a partial update with a plain HSET after the session expired');
   const bob = await store.create('bob', { cart: '1' });
@@ -53,8 +66,12 @@ try {
   await sleep(1_200);
   say(`   both expired: bob ttl ${await ttlOf(bob.id)}, carol ttl ${await ttlOf(carol.id)}`);
   await naiveUpdate(redis, `sess:s:{${bob.id}}`, { cart: '2' });
-  say(`   naive HSET on bob's  -> key is back with ${JSON.stringify(await redis.hgetall(`sess:s:{${bob.id}}`))}, ttl ${await ttlOf(bob.id)}  (a zombie that never expires)`);
-  say(`   store.update(carol's) -> ${JSON.stringify(await store.update(carol.id, { cart: '2' }))}, ttl ${await ttlOf(carol.id)}`);
+  say(
+    `   naive HSET on bob's  -> key is back with ${JSON.stringify(await redis.hgetall(`sess:s:{${bob.id}}`))}, ttl ${await ttlOf(bob.id)}  (a zombie that never expires)`,
+  );
+  say(
+    `   store.update(carol's) -> ${JSON.stringify(await store.update(carol.id, { cart: '2' }))}, ttl ${await ttlOf(carol.id)}`,
+  );
 
   say('\ndone');
 } finally {

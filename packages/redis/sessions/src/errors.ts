@@ -26,12 +26,21 @@ export class SessionServiceError extends SessionError {
 
 export const isSessionError = (e: unknown): e is SessionError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isSessionArgumentError = (e: unknown): e is SessionArgumentError => isSessionError(e) && e.code === 'argument';
-export const isSessionServiceError = (e: unknown): e is SessionServiceError => isSessionError(e) && e.code === 'service';
+export const isSessionArgumentError = (e: unknown): e is SessionArgumentError =>
+  isSessionError(e) && e.code === 'argument';
+export const isSessionServiceError = (e: unknown): e is SessionServiceError =>
+  isSessionError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : v === null ? 'null' : typeof v === 'object' || typeof v === 'function' ? typeof v : String(v));
+const show = (v: unknown): string =>
+  typeof v === 'string'
+    ? `"${v}"`
+    : v === null
+      ? 'null'
+      : typeof v === 'object' || typeof v === 'function'
+        ? typeof v
+        : String(v);
 
 export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
   if (!ok) throw new SessionArgumentError(`${name} ${rule} (got ${show(value)})`);

@@ -16,7 +16,11 @@ export async function naiveUpdate(redis: Redis, sessionKey: string, fields: Reco
  * A session created between the first and the last step is removed from the index but not deleted:
  * it stays valid and no later revoke-all can find it.
  */
-export async function naiveRevokeAll(redis: Redis, indexKey: string, sessionKey: (id: string) => string): Promise<number> {
+export async function naiveRevokeAll(
+  redis: Redis,
+  indexKey: string,
+  sessionKey: (id: string) => string,
+): Promise<number> {
   const ids = await redis.smembers(indexKey);
   const revoked = ids.length > 0 ? await redis.del(...ids.map(sessionKey)) : 0;
   await redis.del(indexKey);

@@ -60,11 +60,21 @@ function checkUserId(userId: unknown): asserts userId is string {
 
 /** Field/value pairs for HSET, after checking that the data is a flat object of strings with no reserved names. */
 function pairs(name: string, data: unknown, allowEmpty: boolean): string[] {
-  requireArg(typeof data === 'object' && data !== null && !Array.isArray(data), name, 'must be an object of string fields', data);
+  requireArg(
+    typeof data === 'object' && data !== null && !Array.isArray(data),
+    name,
+    'must be an object of string fields',
+    data,
+  );
   const entries = Object.entries(data);
   requireArg(allowEmpty || entries.length > 0, name, 'must set at least one field', '{}');
   for (const [field, value] of entries) {
-    requireArg(field.length > 0 && !field.startsWith('_'), `${name} field "${field}"`, 'must be a non-empty name not starting with "_" (reserved)', field);
+    requireArg(
+      field.length > 0 && !field.startsWith('_'),
+      `${name} field "${field}"`,
+      'must be a non-empty name not starting with "_" (reserved)',
+      field,
+    );
     requireArg(typeof value === 'string', `${name}.${field}`, 'must be a string', value);
   }
   return entries.flat();
@@ -73,7 +83,12 @@ function pairs(name: string, data: unknown, allowEmpty: boolean): string[] {
 export function sessionStore(options: SessionStoreOptions): SessionStore {
   requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object { redis, ttlMs }', options);
   const { redis, ttlMs, prefix = 'sess' } = options;
-  requireArg(typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function', 'redis', 'must be an ioredis client', redis);
+  requireArg(
+    typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function',
+    'redis',
+    'must be an ioredis client',
+    redis,
+  );
   requireArg(Number.isSafeInteger(ttlMs) && ttlMs > 0, 'ttlMs', 'must be a positive integer', ttlMs);
   requireArg(typeof prefix === 'string' && prefix.length > 0, 'prefix', 'must be a non-empty string', prefix);
 
@@ -99,7 +114,12 @@ export function sessionStore(options: SessionStoreOptions): SessionStore {
       const id = newSessionId();
       const createdAt = Date.now();
       const created = await redisCall(`creating a session for user "${userId}"`, () =>
-        runScript(redis, scripts.create(), [sessionKey(id), indexKey(userId), sessionPrefix], [ttlMs, id, userId, createdAt, ...fields]),
+        runScript(
+          redis,
+          scripts.create(),
+          [sessionKey(id), indexKey(userId), sessionPrefix],
+          [ttlMs, id, userId, createdAt, ...fields],
+        ),
       );
       if (created !== 1) throw new Error(`session id collision on ${id}: the random source is broken`);
       return { id, userId, createdAt, data: { ...data } };
@@ -125,25 +145,33 @@ export function sessionStore(options: SessionStoreOptions): SessionStore {
     async update(id, fields) {
       const args = pairs('fields', fields, false);
       if (!isWellFormedId(id)) return MALFORMED;
-      const updated = await redisCall(`updating session ${id.slice(0, 8)}…`, () => runScript(redis, scripts.update(), [sessionKey(id)], [ttlMs, ...args]));
+      const updated = await redisCall(`updating session ${id.slice(0, 8)}…`, () =>
+        runScript(redis, scripts.update(), [sessionKey(id)], [ttlMs, ...args]),
+      );
       return updated === 1 ? { ok: true } : NOT_FOUND;
     },
 
     async revoke(id) {
       if (!isWellFormedId(id)) return false;
-      const revoked = await redisCall(`revoking session ${id.slice(0, 8)}…`, () => runScript(redis, scripts.revoke(), [sessionKey(id), indexPrefix], [id]));
+      const revoked = await redisCall(`revoking session ${id.slice(0, 8)}…`, () =>
+        runScript(redis, scripts.revoke(), [sessionKey(id), indexPrefix], [id]),
+      );
       return revoked === 1;
     },
 
     async revokeAll(userId) {
       checkUserId(userId);
-      const revoked = await redisCall(`revoking all sessions of user "${userId}"`, () => runScript(redis, scripts.revokeAll(), [indexKey(userId), sessionPrefix], []));
+      const revoked = await redisCall(`revoking all sessions of user "${userId}"`, () =>
+        runScript(redis, scripts.revokeAll(), [indexKey(userId), sessionPrefix], []),
+      );
       return Number(revoked);
     },
 
     async list(userId) {
       checkUserId(userId);
-      return (await redisCall(`listing sessions of user "${userId}"`, () => runScript(redis, scripts.list(), [indexKey(userId), sessionPrefix], []))) as string[];
+      return (await redisCall(`listing sessions of user "${userId}"`, () =>
+        runScript(redis, scripts.list(), [indexKey(userId), sessionPrefix], []),
+      )) as string[];
     },
   };
 }

@@ -22,7 +22,10 @@ afterAll(() => ns?.close());
  * Returns the orphans: sessions still alive but missing from the user's index — a later
  * "log out everywhere" cannot find them.
  */
-async function race(prefix: string, revokeAll: (store: SessionStore) => Promise<unknown>): Promise<{ created: number; orphans: string[] }> {
+async function race(
+  prefix: string,
+  revokeAll: (store: SessionStore) => Promise<unknown>,
+): Promise<{ created: number; orphans: string[] }> {
   const stores = connections.map((redis) => sessionStore({ redis, ttlMs: 60_000, prefix }));
   const ids: string[] = [];
   let creating = true;
@@ -51,7 +54,9 @@ describe('revoke-all while the same user logs in on 10 other connections', () =>
   });
 
   it('breaks with the naive revoke-all (SMEMBERS, DEL sessions, DEL index as separate calls): sessions survive outside the index', async () => {
-    const { created, orphans } = await race('naive', () => naiveRevokeAll(admin, 'naive:u:{victim}', (id) => `naive:s:{${id}}`));
+    const { created, orphans } = await race('naive', () =>
+      naiveRevokeAll(admin, 'naive:u:{victim}', (id) => `naive:s:{${id}}`),
+    );
     expect(created).toBe(CREATORS * CREATES_EACH);
     expect(orphans.length).toBeGreaterThan(0);
     // Even the correct revokeAll cannot reach them now: they are still valid sessions.

@@ -15,7 +15,11 @@ let n = 0;
 /** A store with its own key prefix, so tests never see each other's sessions. */
 const store = (ttlMs = 60_000) => {
   const prefix = `p${n++}`;
-  return { s: sessionStore({ redis, ttlMs, prefix }), key: (id: string) => `${prefix}:s:{${id}}`, index: (u: string) => `${prefix}:u:{${u}}` };
+  return {
+    s: sessionStore({ redis, ttlMs, prefix }),
+    key: (id: string) => `${prefix}:s:{${id}}`,
+    index: (u: string) => `${prefix}:u:{${u}}`,
+  };
 };
 
 describe('create and read', () => {
@@ -25,8 +29,21 @@ describe('create and read', () => {
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(created.id, 'base64url')).toHaveLength(32);
     const read = await s.read(created.id);
-    expect(read).toEqual({ ok: true, session: { id: created.id, userId: 'alice', createdAt: created.createdAt, data: { role: 'admin', theme: 'dark' } } });
-    expect(await redis.hgetall(key(created.id))).toEqual({ _uid: 'alice', _created: String(created.createdAt), role: 'admin', theme: 'dark' });
+    expect(read).toEqual({
+      ok: true,
+      session: {
+        id: created.id,
+        userId: 'alice',
+        createdAt: created.createdAt,
+        data: { role: 'admin', theme: 'dark' },
+      },
+    });
+    expect(await redis.hgetall(key(created.id))).toEqual({
+      _uid: 'alice',
+      _created: String(created.createdAt),
+      role: 'admin',
+      theme: 'dark',
+    });
   });
 
   it('never repeats an id (1000 sessions)', async () => {
@@ -38,7 +55,18 @@ describe('create and read', () => {
 
   it('answers malformed ids with a result, without calling Redis, and unknown well-formed ids with not-found', async () => {
     const { s } = store();
-    const bad: unknown[] = ['', 'abc', 'x'.repeat(42), `${'a'.repeat(42)}!`, 'a'.repeat(44), 'a'.repeat(10_000), undefined, null, 42, {}];
+    const bad: unknown[] = [
+      '',
+      'abc',
+      'x'.repeat(42),
+      `${'a'.repeat(42)}!`,
+      'a'.repeat(44),
+      'a'.repeat(10_000),
+      undefined,
+      null,
+      42,
+      {},
+    ];
     for (const id of bad) {
       expect(await s.read(id as string)).toEqual({ ok: false, reason: 'malformed-id' });
       expect(await s.update(id as string, { a: 'b' })).toEqual({ ok: false, reason: 'malformed-id' });
@@ -90,7 +118,10 @@ describe('sliding expiry', () => {
   it('an expired session is gone for read, update and revoke, and list() cleans its id out of the index', async () => {
     const { s, key, index } = store(200);
     const { id } = await s.create('erin', { cart: '3' });
-    await eventually(async () => (await redis.exists(key(id))) === 0, { what: 'the session to expire', timeoutMs: 5_000 });
+    await eventually(async () => (await redis.exists(key(id))) === 0, {
+      what: 'the session to expire',
+      timeoutMs: 5_000,
+    });
     expect(await s.read(id)).toEqual({ ok: false, reason: 'not-found' });
     expect(await s.update(id, { cart: '4' })).toEqual({ ok: false, reason: 'not-found' });
     expect(await redis.exists(key(id))).toBe(0); // the update did not bring it back
@@ -116,7 +147,10 @@ describe('partial update', () => {
     const { s, key } = store(200);
     const safe = await s.create('gina', { cart: '1' });
     const naive = await s.create('gina', { cart: '1' });
-    await eventually(async () => (await redis.exists(key(safe.id), key(naive.id))) === 0, { what: 'both sessions to expire', timeoutMs: 5_000 });
+    await eventually(async () => (await redis.exists(key(safe.id), key(naive.id))) === 0, {
+      what: 'both sessions to expire',
+      timeoutMs: 5_000,
+    });
 
     expect(await s.update(safe.id, { cart: '2' })).toEqual({ ok: false, reason: 'not-found' });
     expect(await redis.exists(key(safe.id))).toBe(0);

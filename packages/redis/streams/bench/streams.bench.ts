@@ -51,7 +51,16 @@ try {
   await ensureGroup(redis, 'jobs', 'workers');
   const producer = streamProducer<Job>(redis, { stream: 'jobs', maxLen: MAX_LEN });
   for (let i = 0; i < CONSUMERS; i++) {
-    running.push(consume<Job>(ns.client(), { stream: 'jobs', group: 'workers', consumer: `c${i}`, batchSize: BATCH, signal: stop.signal, handler: ({ data }) => deliver(data) }));
+    running.push(
+      consume<Job>(ns.client(), {
+        stream: 'jobs',
+        group: 'workers',
+        consumer: `c${i}`,
+        batchSize: BATCH,
+        signal: stop.signal,
+        handler: ({ data }) => deliver(data),
+      }),
+    );
   }
 
   // PostgreSQL: a pool for producers, one dedicated connection per consumer.
@@ -60,10 +69,21 @@ try {
   await createQueueTable(pool, 'enqueue_only');
   for (let i = 0; i < CONSUMERS; i++) {
     const client = await db.client();
-    running.push(consumeTable<Job>(client, { table: 'jobs', batchSize: BATCH, pollMs: POLL_MS, signal: stop.signal, handler: deliver }));
+    running.push(
+      consumeTable<Job>(client, {
+        table: 'jobs',
+        batchSize: BATCH,
+        pollMs: POLL_MS,
+        signal: stop.signal,
+        handler: deliver,
+      }),
+    );
   }
 
-  const e2e = { postgres: () => roundTrip((job) => enqueue(pool, 'jobs', job)), redis: () => roundTrip((job) => producer.add(job)) };
+  const e2e = {
+    postgres: () => roundTrip((job) => enqueue(pool, 'jobs', job)),
+    redis: () => roundTrip((job) => producer.add(job)),
+  };
 
   const report = benchReport({
     parameters: {
@@ -101,10 +121,16 @@ try {
   report.add(throughput);
 
   // Draining: fill the queue while no consumer runs (untimed), then start the consumers and time them.
-  const drainClients = { redis: Array.from({ length: CONSUMERS }, () => ns.client()), postgres: await Promise.all(Array.from({ length: CONSUMERS }, () => db.client())) };
+  const drainClients = {
+    redis: Array.from({ length: CONSUMERS }, () => ns.client()),
+    postgres: await Promise.all(Array.from({ length: CONSUMERS }, () => db.client())),
+  };
   await createQueueTable(pool, 'backlog');
   let drains = 0;
-  const drain = async (fill: () => Promise<void>, start: (signal: AbortSignal, handler: () => void) => Array<Promise<unknown>>): Promise<number> => {
+  const drain = async (
+    fill: () => Promise<void>,
+    start: (signal: AbortSignal, handler: () => void) => Array<Promise<unknown>>,
+  ): Promise<number> => {
     await fill();
     let handled = 0;
     let allHandled!: () => void;
@@ -124,8 +150,15 @@ try {
     samples: DRAIN_SAMPLES,
     run: () =>
       drain(
-        async () => void (await pool.query(`INSERT INTO backlog (payload) SELECT jsonb_build_object('key', 'k', 'n', g) FROM generate_series(1, $1) g`, [BACKLOG])),
-        (signal, handler) => drainClients.postgres.map((client) => consumeTable(client, { table: 'backlog', batchSize: BATCH, pollMs: POLL_MS, signal, handler })),
+        async () =>
+          void (await pool.query(
+            `INSERT INTO backlog (payload) SELECT jsonb_build_object('key', 'k', 'n', g) FROM generate_series(1, $1) g`,
+            [BACKLOG],
+          )),
+        (signal, handler) =>
+          drainClients.postgres.map((client) =>
+            consumeTable(client, { table: 'backlog', batchSize: BATCH, pollMs: POLL_MS, signal, handler }),
+          ),
       ),
   });
   const drainRedis = await measure({
@@ -138,10 +171,13 @@ try {
         async () => {
           await ensureGroup(redis, stream, 'workers');
           const p = streamProducer<Job>(redis, { stream });
-          for (let i = 0; i < BACKLOG; i += 500) await p.addMany(Array.from({ length: 500 }, (_, j) => ({ key: 'k', n: i + j })));
+          for (let i = 0; i < BACKLOG; i += 500)
+            await p.addMany(Array.from({ length: 500 }, (_, j) => ({ key: 'k', n: i + j })));
         },
         (signal, handler) =>
-          drainClients.redis.map((client, i) => consume<Job>(client, { stream, group: 'workers', consumer: `d${i}`, batchSize: BATCH, signal, handler })),
+          drainClients.redis.map((client, i) =>
+            consume<Job>(client, { stream, group: 'workers', consumer: `d${i}`, batchSize: BATCH, signal, handler }),
+          ),
       );
     },
   });
@@ -149,9 +185,24 @@ try {
   report.add(drainRedis);
   const perSec = (ms: number): number => Math.round((BACKLOG * 1_000) / ms);
   const drainRatio = drainPostgres.summary.median / drainRedis.summary.median;
-  report.add({ id: 'drain-rate-postgres', title: 'Drain rate, postgres (backlog / median time)', value: perSec(drainPostgres.summary.median), unit: 'msg/s' });
-  report.add({ id: 'drain-rate-redis', title: 'Drain rate, redis (backlog / median time)', value: perSec(drainRedis.summary.median), unit: 'msg/s' });
-  report.add({ id: 'drain-ratio', title: 'Drain rate, redis ÷ postgres', value: Math.round(drainRatio * 10) / 10, unit: 'x' });
+  report.add({
+    id: 'drain-rate-postgres',
+    title: 'Drain rate, postgres (backlog / median time)',
+    value: perSec(drainPostgres.summary.median),
+    unit: 'msg/s',
+  });
+  report.add({
+    id: 'drain-rate-redis',
+    title: 'Drain rate, redis (backlog / median time)',
+    value: perSec(drainRedis.summary.median),
+    unit: 'msg/s',
+  });
+  report.add({
+    id: 'drain-ratio',
+    title: 'Drain rate, redis ÷ postgres',
+    value: Math.round(drainRatio * 10) / 10,
+    unit: 'x',
+  });
 
   let n = 0;
   const enqueueOnlyProducer = streamProducer<Job>(redis, { stream: 'enqueue-only', maxLen: MAX_LEN });

@@ -6,7 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 
 export async function createQueueTable(pool: pg.Pool, table: string): Promise<void> {
-  await pool.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE ${table} (id bigserial PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
 }
 
 export const enqueue = async (pool: pg.Pool, table: string, data: unknown): Promise<void> => {
@@ -32,7 +34,8 @@ export async function consumeTable<T>(client: pg.Client, o: TableConsumeOptions<
         [o.batchSize],
       );
       for (const row of rows) await o.handler(row.payload);
-      if (rows.length > 0) await client.query(`DELETE FROM ${o.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      if (rows.length > 0)
+        await client.query(`DELETE FROM ${o.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       await client.query('COMMIT');
       handled += rows.length;
       if (rows.length === 0) await sleep(o.pollMs, undefined, { signal: o.signal }).catch(() => {});

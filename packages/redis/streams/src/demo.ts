@@ -12,10 +12,18 @@ const say = (line = ''): void => console.log(line);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const contiguous = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x === xs[i - 1]! + 1);
 const list = (xs: number[]): string =>
-  xs.length === 0 ? 'none' : xs.length > 2 && contiguous(xs) ? `#${xs[0]}..#${xs.at(-1)} (${xs.length})` : xs.map((x) => `#${x}`).join(',');
+  xs.length === 0
+    ? 'none'
+    : xs.length > 2 && contiguous(xs)
+      ? `#${xs[0]}..#${xs.at(-1)} (${xs.length})`
+      : xs.map((x) => `#${x}`).join(',');
 
 /** Runs consumer "b" in this process until `done` says so; returns its stats. */
-async function survivor(stream: string, processedKey: string, done: (processed: string[]) => boolean): Promise<ConsumeStats> {
+async function survivor(
+  stream: string,
+  processedKey: string,
+  done: (processed: string[]) => boolean,
+): Promise<ConsumeStats> {
   const stop = new AbortController();
   const client = ns.client();
   const running = consume<{ n: number }>(client, {
@@ -28,7 +36,10 @@ async function survivor(stream: string, processedKey: string, done: (processed: 
     signal: stop.signal,
     handler: async ({ data }) => void (await client.rpush(processedKey, `b:${data.n}`)),
   });
-  await eventually(async () => done(await redis.lrange(processedKey, 0, -1)), { timeoutMs: 15_000, what: 'survivor done' });
+  await eventually(async () => done(await redis.lrange(processedKey, 0, -1)), {
+    timeoutMs: 15_000,
+    what: 'survivor done',
+  });
   stop.abort();
   return running;
 }
@@ -44,7 +55,9 @@ async function crash(mode: 'ack' | 'noack'): Promise<void> {
     await worker.waitForLine('holding 3');
     if (mode === 'ack') await eventually(async () => (await pendingSummary(redis, stream, 'billing')).count === 8);
     const before = await pendingSummary(redis, stream, 'billing');
-    say(`   worker a (pid ${worker.process.pid}) took 10, finished #1-2, is stuck on #3; pending: ${JSON.stringify(before.consumers)}`);
+    say(
+      `   worker a (pid ${worker.process.pid}) took 10, finished #1-2, is stuck on #3; pending: ${JSON.stringify(before.consumers)}`,
+    );
     await worker.kill();
     say('   SIGKILL worker a');
   } finally {
@@ -56,7 +69,9 @@ async function crash(mode: 'ack' | 'noack'): Promise<void> {
   const missing = range(1, 30).filter((n) => !processed.includes(n));
   const duplicates = processed.length - new Set(processed).size;
   say(`   worker b: ${stats.delivered} new, ${stats.reclaimed} reclaimed with XAUTOCLAIM, ${stats.acked} acked`);
-  say(`   processed ${new Set(processed).size}/30, duplicates ${duplicates}, missing: ${list(missing)}; still pending: ${(await pendingSummary(redis, stream, 'billing')).count}`);
+  say(
+    `   processed ${new Set(processed).size}/30, duplicates ${duplicates}, missing: ${list(missing)}; still pending: ${(await pendingSummary(redis, stream, 'billing')).count}`,
+  );
 }
 
 try {
@@ -93,7 +108,9 @@ try {
   const stats = await running;
   say(`   handler calls: ${attempts.join(', ')}`);
   const [dead] = await readDeadLetters(redis, 'payments:dead');
-  say(`   payments:dead holds ${dead!.raw} from ${dead!.originId} after ${dead!.deliveries} deliveries; acked ${stats.acked}, failed ${stats.failed}, pending ${(await pendingSummary(redis, 'payments', 'billing')).count}`);
+  say(
+    `   payments:dead holds ${dead!.raw} from ${dead!.originId} after ${dead!.deliveries} deliveries; acked ${stats.acked}, failed ${stats.failed}, pending ${(await pendingSummary(redis, 'payments', 'billing')).count}`,
+  );
 
   say('\n4. Trimming: 5 000 messages into streams capped at 1 050');
   const [, nodeSize] = (await redis.config('GET', 'stream-node-max-entries')) as [string, string];
@@ -102,7 +119,9 @@ try {
     const producer = streamProducer<{ n: number }>(redis, { stream, maxLen: 1_050, exactTrim });
     for (let i = 0; i < 10; i++) await producer.addMany(range(i * 500 + 1, i * 500 + 500).map((n) => ({ n })));
     const [[, oldest]] = (await redis.xrange(stream, '-', '+', 'COUNT', 1)) as [[string, string[]]];
-    say(`   MAXLEN ${exactTrim ? '=' : '~'} 1050: XLEN ${await redis.xlen(stream)}, oldest kept ${oldest[1]}${exactTrim ? '' : ` (whole nodes of up to ${nodeSize} entries are dropped)`}`);
+    say(
+      `   MAXLEN ${exactTrim ? '=' : '~'} 1050: XLEN ${await redis.xlen(stream)}, oldest kept ${oldest[1]}${exactTrim ? '' : ` (whole nodes of up to ${nodeSize} entries are dropped)`}`,
+    );
   }
   say('\ndone');
 } finally {

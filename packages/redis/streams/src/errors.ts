@@ -26,7 +26,8 @@ export class StreamServiceError extends StreamError {
 
 export const isStreamError = (e: unknown): e is StreamError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isStreamArgumentError = (e: unknown): e is StreamArgumentError => isStreamError(e) && e.code === 'argument';
+export const isStreamArgumentError = (e: unknown): e is StreamArgumentError =>
+  isStreamError(e) && e.code === 'argument';
 export const isStreamServiceError = (e: unknown): e is StreamServiceError => isStreamError(e) && e.code === 'service';
 
 // --- argument checks -----------------------------------------------------------------------------

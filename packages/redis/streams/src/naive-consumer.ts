@@ -37,7 +37,17 @@ export async function consumeWithoutAck<T>(redis: Redis, options: NaiveConsumeOp
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
         reply = (await blocking.xreadgroup(
-          'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'NOACK', 'STREAMS', stream, '>',
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          batchSize,
+          'BLOCK',
+          blockMs,
+          'NOACK',
+          'STREAMS',
+          stream,
+          '>',
         )) as typeof reply;
       } catch (e) {
         if (stop.aborted) break;

@@ -2,7 +2,15 @@
 // with XREADGROUP and XACK only after their handler succeeded, XAUTOCLAIM of what a crashed member left
 // pending, and a dead-letter stream for messages that keep failing.
 import type { Redis } from 'ioredis';
-import { StreamArgumentError, redisCall, requireArg, serviceError, requireKind, requireName, requirePositiveInt } from './errors.ts';
+import {
+  StreamArgumentError,
+  redisCall,
+  requireArg,
+  serviceError,
+  requireKind,
+  requireName,
+  requirePositiveInt,
+} from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 /** One message as a handler sees it. */
@@ -40,7 +48,9 @@ function encode(name: string, data: unknown): string {
 }
 function decode<T>(fields: readonly string[]): T {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === DATA) return JSON.parse(fields[i + 1]!) as T;
-  throw new Error(`entry has no "${DATA}" field (fields: ${fields.filter((_, i) => i % 2 === 0).join(', ') || 'none'})`);
+  throw new Error(
+    `entry has no "${DATA}" field (fields: ${fields.filter((_, i) => i % 2 === 0).join(', ') || 'none'})`,
+  );
 }
 
 // --- producing -----------------------------------------------------------------------------------
@@ -63,7 +73,12 @@ export interface StreamProducer<T> {
 
 export function streamProducer<T>(redis: Redis, options: ProducerOptions): StreamProducer<T> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with at least stream', options);
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with at least stream',
+    options,
+  );
   const { stream, maxLen, exactTrim = false } = options;
   requireName('stream', stream);
   if (maxLen !== undefined) requirePositiveInt('maxLen', maxLen);
@@ -100,7 +115,12 @@ export function streamProducer<T>(redis: Redis, options: ProducerOptions): Strea
  * (default) hands the group every message already in the stream; '$' only those added from now on.
  * Resolves true when it created the group, false when it already existed.
  */
-export async function ensureGroup(redis: Redis, stream: string, group: string, startId: '0' | '$' = '0'): Promise<boolean> {
+export async function ensureGroup(
+  redis: Redis,
+  stream: string,
+  group: string,
+  startId: '0' | '$' = '0',
+): Promise<boolean> {
   requireClient(redis);
   requireName('stream', stream);
   requireName('group', group);
@@ -117,7 +137,11 @@ export async function ensureGroup(redis: Redis, stream: string, group: string, s
 }
 
 /** How many messages the group has delivered and not yet acknowledged, in total and per consumer. */
-export async function pendingSummary(redis: Redis, stream: string, group: string): Promise<{ count: number; consumers: Record<string, number> }> {
+export async function pendingSummary(
+  redis: Redis,
+  stream: string,
+  group: string,
+): Promise<{ count: number; consumers: Record<string, number> }> {
   requireClient(redis);
   requireName('stream', stream);
   requireName('group', group);
@@ -149,11 +173,19 @@ export async function readDeadLetters(redis: Redis, deadLetterStream: string, co
   requireClient(redis);
   requireName('deadLetterStream', deadLetterStream);
   requirePositiveInt('count', count);
-  const entries = await redisCall(`XRANGE of "${deadLetterStream}"`, () => redis.xrange(deadLetterStream, '-', '+', 'COUNT', count));
+  const entries = await redisCall(`XRANGE of "${deadLetterStream}"`, () =>
+    redis.xrange(deadLetterStream, '-', '+', 'COUNT', count),
+  );
   return entries.map(([id, fields]) => {
     const f = new Map<string, string>();
     for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-    return { id, originId: f.get('origin-id') ?? '', group: f.get('group') ?? '', deliveries: Number(f.get('deliveries')), raw: f.get(DATA) };
+    return {
+      id,
+      originId: f.get('origin-id') ?? '',
+      group: f.get('group') ?? '',
+      deliveries: Number(f.get('deliveries')),
+      raw: f.get(DATA),
+    };
   });
 }
 
@@ -210,8 +242,23 @@ interface Settings<T> extends Required<Omit<ConsumeOptions<T>, 'signal' | 'onErr
 
 function consumeSettings<T>(redis: unknown, options: ConsumeOptions<T>): Settings<T> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with stream, group, consumer and handler', options);
-  const { stream, group, consumer, handler, signal, batchSize = 10, blockMs = 1_000, claimIdleMs = 30_000, maxDeliveries = 5 } = options;
+  requireKind(
+    typeof options === 'object' && options !== null,
+    'options',
+    'must be an object with stream, group, consumer and handler',
+    options,
+  );
+  const {
+    stream,
+    group,
+    consumer,
+    handler,
+    signal,
+    batchSize = 10,
+    blockMs = 1_000,
+    claimIdleMs = 30_000,
+    maxDeliveries = 5,
+  } = options;
   const { claimEveryMs = claimIdleMs, deadLetterStream = `${stream}:dead`, clock = systemClock } = options;
   requireName('stream', stream);
   requireName('group', group);
@@ -226,11 +273,29 @@ function consumeSettings<T>(redis: unknown, options: ConsumeOptions<T>): Setting
   requireName('deadLetterStream', deadLetterStream);
   requireArg(deadLetterStream !== stream, 'deadLetterStream', 'must differ from stream', deadLetterStream);
   for (const hook of ['onError', 'onDeadLetter', 'onTrimmed'] as const) {
-    requireKind(options[hook] === undefined || typeof options[hook] === 'function', hook, 'must be a function', options[hook]);
+    requireKind(
+      options[hook] === undefined || typeof options[hook] === 'function',
+      hook,
+      'must be a function',
+      options[hook],
+    );
   }
   return {
-    stream, group, consumer, handler, signal, batchSize, blockMs, claimIdleMs, claimEveryMs, maxDeliveries, deadLetterStream, clock,
-    onError: options.onError, onDeadLetter: options.onDeadLetter, onTrimmed: options.onTrimmed,
+    stream,
+    group,
+    consumer,
+    handler,
+    signal,
+    batchSize,
+    blockMs,
+    claimIdleMs,
+    claimEveryMs,
+    maxDeliveries,
+    deadLetterStream,
+    clock,
+    onError: options.onError,
+    onDeadLetter: options.onDeadLetter,
+    onTrimmed: options.onTrimmed,
   };
 }
 
@@ -246,14 +311,23 @@ type ReadReply = Array<[string, Array<[string, string[]]>]> | null;
  */
 export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Promise<ConsumeStats> {
   const s = consumeSettings(redis, options);
-  const stats: ConsumeStats = { delivered: 0, reclaimed: 0, acked: 0, failed: 0, deadLettered: 0, trimmedWhilePending: 0 };
+  const stats: ConsumeStats = {
+    delivered: 0,
+    reclaimed: 0,
+    acked: 0,
+    failed: 0,
+    deadLettered: 0,
+    trimmedWhilePending: 0,
+  };
   const stop = new AbortController();
   const signal = s.signal ? AbortSignal.any([s.signal, stop.signal]) : stop.signal;
   if (signal.aborted) return stats;
 
   // Each message is acked as soon as its handler resolves. The XACK is sent at once but its reply is
   // awaited with the batch's other acks: one round trip per batch instead of one per message.
-  const handle = async (entries: ReadonlyArray<{ id: string; fields: string[]; deliveries: number }>): Promise<void> => {
+  const handle = async (
+    entries: ReadonlyArray<{ id: string; fields: string[]; deliveries: number }>,
+  ): Promise<void> => {
     const acks: Array<Promise<void>> = [];
     let ackFailure: unknown;
     for (const { id, fields, deliveries } of entries) {
@@ -265,7 +339,12 @@ export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Prom
         s.onError?.(e, { id, deliveries });
         continue;
       }
-      acks.push(redis.xack(s.stream, s.group, id).then(() => void stats.acked++, (e: unknown) => void (ackFailure ??= e)));
+      acks.push(
+        redis.xack(s.stream, s.group, id).then(
+          () => void stats.acked++,
+          (e: unknown) => void (ackFailure ??= e),
+        ),
+      );
     }
     await Promise.all(acks);
     if (ackFailure !== undefined) throw serviceError(`XACK on "${s.stream}"`, ackFailure);
@@ -274,8 +353,15 @@ export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Prom
   let cursor = '0-0';
   const claimAll = async (): Promise<void> => {
     do {
-      const [next, entries, dead, trimmed] = (await redisCall(`claiming idle messages of "${s.group}" on "${s.stream}"`, () =>
-        runScript(redis, luaScript('claim-2.lua'), [s.stream, s.deadLetterStream], [s.group, s.consumer, s.claimIdleMs, cursor, s.batchSize, s.maxDeliveries]),
+      const [next, entries, dead, trimmed] = (await redisCall(
+        `claiming idle messages of "${s.group}" on "${s.stream}"`,
+        () =>
+          runScript(
+            redis,
+            luaScript('claim-2.lua'),
+            [s.stream, s.deadLetterStream],
+            [s.group, s.consumer, s.claimIdleMs, cursor, s.batchSize, s.maxDeliveries],
+          ),
       )) as ClaimReply;
       cursor = next;
       if (dead.length > 0) {
@@ -308,7 +394,16 @@ export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Prom
       let reply: ReadReply;
       try {
         reply = (await blocking.xreadgroup(
-          'GROUP', s.group, s.consumer, 'COUNT', s.batchSize, 'BLOCK', blockFor, 'STREAMS', s.stream, '>',
+          'GROUP',
+          s.group,
+          s.consumer,
+          'COUNT',
+          s.batchSize,
+          'BLOCK',
+          blockFor,
+          'STREAMS',
+          s.stream,
+          '>',
         )) as ReadReply;
       } catch (e) {
         if (signal.aborted) break;

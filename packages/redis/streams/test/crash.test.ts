@@ -22,13 +22,26 @@ async function crashScenario(name: string, mode: 'ack' | 'noack') {
   const stream = `${name}:stream`;
   await ensureGroup(redis, stream, 'workers');
   await streamProducer<{ n: number }>(redis, { stream }).addMany(range(1, MESSAGES).map((n) => ({ n })));
-  const worker = spawnTsWorker(WORKER, [ns.url, ns.prefix, stream, 'workers', 'a', mode, String(HANG_ON), `${name}:processed`]);
+  const worker = spawnTsWorker(WORKER, [
+    ns.url,
+    ns.prefix,
+    stream,
+    'workers',
+    'a',
+    mode,
+    String(HANG_ON),
+    `${name}:processed`,
+  ]);
   onTestFinished(() => worker.kill());
   return { stream, worker };
 }
 
 /** Runs consumer "b" in this process until `until` holds; returns its stats and what was processed overall. */
-async function runSurvivor(name: string, stream: string, until: (processed: string[]) => boolean): Promise<{ stats: ConsumeStats; processed: string[] }> {
+async function runSurvivor(
+  name: string,
+  stream: string,
+  until: (processed: string[]) => boolean,
+): Promise<{ stats: ConsumeStats; processed: string[] }> {
   const stop = new AbortController();
   onTestFinished(() => stop.abort());
   const client = ns.client();

@@ -1,6 +1,13 @@
 import { eventually, privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { StreamServiceError, consume, ensureGroup, isStreamServiceError, pendingSummary, streamProducer } from '../src/index.ts';
+import {
+  StreamServiceError,
+  consume,
+  ensureGroup,
+  isStreamServiceError,
+  pendingSummary,
+  streamProducer,
+} from '../src/index.ts';
 
 async function serverWithClient(config?: Array<[string, string]>) {
   const server = await privateRedis(config ? { config } : {});
@@ -28,20 +35,26 @@ describe('Redis failures and restarts (private server)', () => {
     }).catch((e: unknown) => e);
     await streamProducer<string>(client, { stream: 'jobs' }).add('before the outage');
     await eventually(() => handled === 1, { what: 'first message handled' });
-    await eventually(async () => (await pendingSummary(client, 'jobs', 'workers')).count === 0, { what: 'first message acked' });
+    await eventually(async () => (await pendingSummary(client, 'jobs', 'workers')).count === 0, {
+      what: 'first message acked',
+    });
 
     await server.stop();
 
     const err = await running;
     expect(err).toBeInstanceOf(StreamServiceError);
     expect(isStreamServiceError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/^(XREADGROUP of "workers" on "jobs"|claiming idle messages of "workers" on "jobs") failed: /);
+    expect((err as Error).message).toMatch(
+      /^(XREADGROUP of "workers" on "jobs"|claiming idle messages of "workers" on "jobs") failed: /,
+    );
   });
 
   it('rejects add() with StreamServiceError while the server is down', async () => {
     const { server, client } = await serverWithClient();
     await server.stop();
-    const err = await streamProducer<string>(client, { stream: 'jobs' }).add('x').catch((e: unknown) => e);
+    const err = await streamProducer<string>(client, { stream: 'jobs' })
+      .add('x')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamServiceError);
     expect((err as Error).message).toMatch(/^XADD to "jobs" failed: /);
   });

@@ -22,7 +22,10 @@ afterAll(() => ns?.close());
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Starts consume() on a client of its own; the returned stop() aborts it and resolves with its stats. */
-function startConsumer<T>(options: Omit<ConsumeOptions<T>, 'signal'>): { stop: () => Promise<ConsumeStats>; running: Promise<ConsumeStats> } {
+function startConsumer<T>(options: Omit<ConsumeOptions<T>, 'signal'>): {
+  stop: () => Promise<ConsumeStats>;
+  running: Promise<ConsumeStats>;
+} {
   const abort = new AbortController();
   const running = consume<T>(ns.client(), { blockMs: 100, ...options, signal: abort.signal });
   onTestFinished(() => abort.abort());
@@ -36,13 +39,18 @@ describe('producing', () => {
     const rest = await producer.addMany([{ n: 2 }, { n: 3 }]);
     const entries = await redis.xrange('order', '-', '+');
     expect(entries.map(([id]) => id)).toEqual([first, ...rest]);
-    expect(entries.map(([, fields]) => fields)).toEqual([['data', '{"n":1}'], ['data', '{"n":2}'], ['data', '{"n":3}']]);
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['data', '{"n":1}'],
+      ['data', '{"n":2}'],
+      ['data', '{"n":3}'],
+    ]);
   });
 
   it('keeps the stream bounded with MAXLEN ~: at least maxLen entries, less than one radix-tree node more', async () => {
     const [, nodeSize] = (await redis.config('GET', 'stream-node-max-entries')) as [string, string];
     const producer = streamProducer<{ n: number }>(redis, { stream: 'bounded', maxLen: 1_000 });
-    for (let chunk = 0; chunk < 10; chunk++) await producer.addMany(range(chunk * 500 + 1, chunk * 500 + 500).map((n) => ({ n })));
+    for (let chunk = 0; chunk < 10; chunk++)
+      await producer.addMany(range(chunk * 500 + 1, chunk * 500 + 500).map((n) => ({ n })));
     const length = await redis.xlen('bounded');
     expect(length).toBeGreaterThanOrEqual(1_000);
     expect(length).toBeLessThan(1_000 + Number(nodeSize));
@@ -74,7 +82,12 @@ describe('consumer groups', () => {
     await streamProducer<{ n: number }>(redis, { stream: 'shared' }).addMany(range(1, 200).map((n) => ({ n })));
     const seen: number[] = [];
     const consumers = ['w1', 'w2', 'w3', 'w4'].map((consumer) =>
-      startConsumer<{ n: number }>({ stream: 'shared', group: 'workers', consumer, handler: ({ data }) => void seen.push(data.n) }),
+      startConsumer<{ n: number }>({
+        stream: 'shared',
+        group: 'workers',
+        consumer,
+        handler: ({ data }) => void seen.push(data.n),
+      }),
     );
     await eventually(() => seen.length >= 200, { what: '200 messages handled' });
     const stats = await Promise.all(consumers.map((c) => c.stop()));
@@ -101,7 +114,10 @@ describe('consumer groups', () => {
       },
       onError: (e, entry) => errors.push(`${entry.id}#${entry.deliveries}: ${(e as Error).message}`),
     });
-    await eventually(async () => (await pendingSummary(redis, 'retry', 'workers')).count === 0 && attempts.length === 2, { what: 'retried and acked' });
+    await eventually(
+      async () => (await pendingSummary(redis, 'retry', 'workers')).count === 0 && attempts.length === 2,
+      { what: 'retried and acked' },
+    );
     expect(attempts).toEqual([1, 2]);
     expect(errors).toEqual([`${id}#1: downstream timeout`]);
     expect(await c.stop()).toMatchObject({ delivered: 1, reclaimed: 1, acked: 1, failed: 1, deadLettered: 0 });
@@ -128,7 +144,11 @@ describe('consumer groups', () => {
       onDeadLetter: (ids) => deadIds.push(...ids),
     });
     await eventually(() => deadIds.length === 2, { what: 'two dead letters' });
-    expect([...calls.entries()].sort(([a], [b]) => a - b)).toEqual([[1, 1], [2, 1], [666, 3]]);
+    expect([...calls.entries()].sort(([a], [b]) => a - b)).toEqual([
+      [1, 1],
+      [2, 1],
+      [666, 3],
+    ]);
     expect(deadIds.sort()).toEqual([poison, garbled].sort());
     const dead = await readDeadLetters(redis, 'poison:dead');
     expect(dead.map(({ originId, group, deliveries, raw }) => ({ originId, group, deliveries, raw }))).toEqual(

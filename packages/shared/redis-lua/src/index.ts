@@ -43,8 +43,14 @@ export const luaFolder =
 const isNoScript = (e: unknown): boolean => e instanceof Error && e.message.startsWith('NOSCRIPT');
 
 /** EVALSHA with a NOSCRIPT fallback to EVAL. Errors are the client's; callers wrap them in their own. */
-export async function runScript(redis: Redis, script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-  if (keys.length !== script.numberOfKeys) throw new Error(`${script.file} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+export async function runScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> {
+  if (keys.length !== script.numberOfKeys)
+    throw new Error(`${script.file} takes ${script.numberOfKeys} keys, got ${keys.length}`);
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (e) {

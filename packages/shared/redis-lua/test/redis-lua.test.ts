@@ -51,6 +51,8 @@ describe('loadLua', () => {
   });
 
   it('rejects a file not named <name>-<number of keys>.lua', () => {
-    expect(() => luaScript('badly-named.lua')).toThrow('Lua file badly-named.lua must be named <name>-<number of keys>.lua');
+    expect(() => luaScript('badly-named.lua')).toThrow(
+      'Lua file badly-named.lua must be named <name>-<number of keys>.lua',
+    );
   });
 });

@@ -54,7 +54,13 @@ function javaAndJars(): { java: string; classpath: string } {
   const java = findExecutable('java');
   const libs = join(kafkaHome(), 'libs');
   if (!java || !existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`))) {
-    throw new ServiceUnavailableError(missingBinaryHint('Kafka', 'POC_KAFKA_BROKERS', `openjdk-17-jre-headless + maven; Kafka ${KAFKA_VERSION} jars into ${libs}`));
+    throw new ServiceUnavailableError(
+      missingBinaryHint(
+        'Kafka',
+        'POC_KAFKA_BROKERS',
+        `openjdk-17-jre-headless + maven; Kafka ${KAFKA_VERSION} jars into ${libs}`,
+      ),
+    );
   }
   return { java, classpath: `${libs}/*` };
 }
@@ -71,7 +77,18 @@ function storageTemplate(java: string, classpath: string): string {
     const clusterId = randomBytes(16).toString('base64url');
     const r = spawnSync(
       java,
-      ['-Xmx256m', '-cp', classpath, `-Dlog4j.configuration=file:${join(staging, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(staging, 'server.properties')],
+      [
+        '-Xmx256m',
+        '-cp',
+        classpath,
+        `-Dlog4j.configuration=file:${join(staging, 'log4j.properties')}`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        join(staging, 'server.properties'),
+      ],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) throw new ServiceUnavailableError(`formatting Kafka storage failed:\n${r.stderr || r.stdout}`);

@@ -26,7 +26,9 @@ function unprivilegedUser(): RunAs | undefined {
     const fields = passwd.find((line) => line.startsWith(`${name}:`))?.split(':');
     if (fields?.[2] && fields[3]) return { name, uid: Number(fields[2]), gid: Number(fields[3]) };
   }
-  throw new ServiceUnavailableError('Running as root and found neither a `postgres` nor a `nobody` user to run PostgreSQL as.');
+  throw new ServiceUnavailableError(
+    'Running as root and found neither a `postgres` nor a `nobody` user to run PostgreSQL as.',
+  );
 }
 
 function binaries(): { initdb: string; postgres: string; version: string } {
@@ -36,7 +38,8 @@ function binaries(): { initdb: string; postgres: string; version: string } {
   if (!initdb || !postgres) {
     throw new ServiceUnavailableError(missingBinaryHint('PostgreSQL', 'POC_POSTGRES_URL', 'postgresql'));
   }
-  const version = /\(PostgreSQL\) ([\d.]+)/.exec(execFileSync(postgres, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  const version =
+    /\(PostgreSQL\) ([\d.]+)/.exec(execFileSync(postgres, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
   return { initdb, postgres, version };
 }
 
@@ -91,7 +94,10 @@ const COMMON_SETTINGS: Record<string, string> = {
  */
 const FAST_SETTINGS: Record<string, string> = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
 
-export const postgresSettings = (durable: boolean): Record<string, string> => ({ ...COMMON_SETTINGS, ...(durable ? {} : FAST_SETTINGS) });
+export const postgresSettings = (durable: boolean): Record<string, string> => ({
+  ...COMMON_SETTINGS,
+  ...(durable ? {} : FAST_SETTINGS),
+});
 
 export async function startLocalPostgres(options: { durable?: boolean } = {}): Promise<LocalProcessServer> {
   const { initdb, postgres, version } = binaries();
@@ -105,7 +111,8 @@ export async function startLocalPostgres(options: { durable?: boolean } = {}): P
   copyTree(template, data);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path];
-  for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false))) args.push('-c', `${name}=${value}`);
+  for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false)))
+    args.push('-c', `${name}=${value}`);
   const launch = async (): Promise<void> => {
     dir.spawn(postgres, args, { uid: runAs?.uid, gid: runAs?.gid });
     await waitUntilReady(dir, `PostgreSQL ${version} on port ${port}`, () => probePostgres(url).then(() => undefined));

@@ -2,7 +2,19 @@
 // on every way out (normal exit, test failure, Ctrl-C, SIGTERM). A process that dies without running
 // its hooks (SIGKILL) leaves an owner file behind; the next start sweeps such leftovers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,7 +143,11 @@ export class ServerDir {
   }
 
   /** Starts the server in its own process group with output to a log file in this directory. */
-  spawn(command: string, args: string[], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  spawn(
+    command: string,
+    args: string[],
+    options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
+  ): ChildProcess {
     const log = openSync(join(this.path, 'server.log'), 'a');
     const child = spawn(command, args, {
       cwd: this.path,

@@ -22,7 +22,14 @@ export async function startLocalRabbitmq(): Promise<LocalProcessServer> {
   writeFileSync(join(dir.path, 'enabled_plugins'), '[].\n');
   writeFileSync(
     join(dir.path, 'rabbitmq.conf'),
-    [`listeners.tcp.default = 127.0.0.1:${port}`, 'loopback_users = none', 'log.console = true', 'log.console.level = warning', 'log.file = false', ''].join('\n'),
+    [
+      `listeners.tcp.default = 127.0.0.1:${port}`,
+      'loopback_users = none',
+      'log.console = true',
+      'log.console.level = warning',
+      'log.file = false',
+      '',
+    ].join('\n'),
   );
   const cookie = join(dir.path, '.erlang.cookie');
   writeFileSync(cookie, `poc${port}${distPort}`);
@@ -42,7 +49,12 @@ export async function startLocalRabbitmq(): Promise<LocalProcessServer> {
   let version = 'unknown';
   const launch = async (): Promise<void> => {
     dir.spawn(bin, [], { env });
-    await waitUntilReady(dir, `rabbitmq-server on port ${port}`, async () => void (version = await probeAmqp(url)), 60_000);
+    await waitUntilReady(
+      dir,
+      `rabbitmq-server on port ${port}`,
+      async () => void (version = await probeAmqp(url)),
+      60_000,
+    );
   };
   try {
     await launch();
@@ -50,5 +62,13 @@ export async function startLocalRabbitmq(): Promise<LocalProcessServer> {
     await dir.dispose();
     throw e;
   }
-  return { url, get version() { return version; }, port, dir, launch };
+  return {
+    url,
+    get version() {
+      return version;
+    },
+    port,
+    dir,
+    launch,
+  };
 }

@@ -33,14 +33,22 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const dir = new ServerDir('redis');
   const url = `redis://127.0.0.1:${port}`;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir.path,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--protected-mode', 'no',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir.path,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
+    '--loglevel',
+    'warning',
   ];
   for (const [name, value] of options.config ?? []) args.push(`--${name}`, value);
   const launch = async (): Promise<void> => {

@@ -10,14 +10,21 @@ import type { LocalProcessServer } from './redis.ts';
 
 export async function startLocalToxiproxy(): Promise<LocalProcessServer> {
   const bin = findExecutable('toxiproxy-server', [join(cacheHome(), 'bin')]);
-  if (!bin) throw new ServiceUnavailableError(missingBinaryHint('toxiproxy', 'POC_TOXIPROXY_URL', 'toxiproxy-server, built with Go'));
+  if (!bin)
+    throw new ServiceUnavailableError(
+      missingBinaryHint('toxiproxy', 'POC_TOXIPROXY_URL', 'toxiproxy-server, built with Go'),
+    );
   const port = await getPort({ host: '127.0.0.1' });
   const dir = new ServerDir('toxiproxy');
   const url = `http://127.0.0.1:${port}`;
   let version = 'unknown';
   const launch = async (): Promise<void> => {
     dir.spawn(bin, ['-host', '127.0.0.1', '-port', String(port)]);
-    await waitUntilReady(dir, `toxiproxy-server on port ${port}`, async () => void (version = await probeToxiproxy(url)));
+    await waitUntilReady(
+      dir,
+      `toxiproxy-server on port ${port}`,
+      async () => void (version = await probeToxiproxy(url)),
+    );
   };
   try {
     await launch();
@@ -25,5 +32,13 @@ export async function startLocalToxiproxy(): Promise<LocalProcessServer> {
     await dir.dispose();
     throw e;
   }
-  return { url, get version() { return version; }, port, dir, launch };
+  return {
+    url,
+    get version() {
+      return version;
+    },
+    port,
+    dir,
+    launch,
+  };
 }

@@ -25,7 +25,12 @@ export interface Scenario<Record> {
 }
 
 /** A step's outcome as one exact string: "UPDATE 1", "COMMIT", or "40001: could not serialize ...". */
-export const said = (s: Step): string => (s.ok ? (['UPDATE', 'INSERT', 'DELETE'].includes(s.command) ? `${s.command} ${s.rowCount}` : s.command) : `${s.code}: ${s.message}`);
+export const said = (s: Step): string =>
+  s.ok
+    ? ['UPDATE', 'INSERT', 'DELETE'].includes(s.command)
+      ? `${s.command} ${s.rowCount}`
+      : s.command
+    : `${s.code}: ${s.message}`;
 const failed = (outcome: string): boolean => /^[0-9A-Z]{5}: /.test(outcome);
 const code = (outcome: string): string => outcome.slice(0, 5);
 
@@ -75,7 +80,10 @@ export const dirtyWrite: Scenario<DirtyWriteRecord> = {
       ? { anomaly: true, how: `listing sold to ${r.listing}, invoice sent to ${r.invoice}` }
       : failed(r.t2ListingUpdate)
         ? { anomaly: false, how: `T2 blocked on T1's row lock, then ${code(r.t2ListingUpdate)} when T1 committed` }
-        : { anomaly: false, how: `T2 blocked on T1's row lock, then wrote after T1 committed (both rows ${r.listing})` },
+        : {
+            anomaly: false,
+            how: `T2 blocked on T1's row lock, then wrote after T1 committed (both rows ${r.listing})`,
+          },
 };
 
 export interface DirtyReadRecord {
@@ -104,7 +112,10 @@ export const dirtyRead: Scenario<DirtyReadRecord> = {
     r.t2SawAlice === 400
       ? { anomaly: true, how: 'T2 saw the uncommitted 400' }
       : r.t2Level === 'read uncommitted'
-        ? { anomaly: false, how: `T2 saw the committed ${r.t2SawAlice}: PostgreSQL runs read uncommitted as read committed` }
+        ? {
+            anomaly: false,
+            how: `T2 saw the committed ${r.t2SawAlice}: PostgreSQL runs read uncommitted as read committed`,
+          }
         : { anomaly: false, how: `T2 saw the committed ${r.t2SawAlice}` },
 };
 
@@ -137,7 +148,10 @@ export const readSkew: Scenario<ReadSkewRecord> = {
   verdict: (r) =>
     r.t1Total !== 1000 || r.t1AliceAgain !== r.t1Alice
       ? { anomaly: true, how: `T1 saw total ${r.t1Total}; alice read ${r.t1Alice} then ${r.t1AliceAgain}` }
-      : { anomaly: false, how: `one snapshot for the whole transaction (total ${r.t1Total}, alice ${r.t1Alice} twice)` },
+      : {
+          anomaly: false,
+          how: `one snapshot for the whole transaction (total ${r.t1Total}, alice ${r.t1Alice} twice)`,
+        },
 };
 
 export interface LostUpdateRecord {
@@ -206,13 +220,17 @@ export const writeSkew: Scenario<WriteSkewRecord> = {
     const t2Update = said(await T2.run(`UPDATE doctors SET on_call = false WHERE name = 'bob'`));
     const t1Commit = said(await T1.commit());
     const t2Commit = failed(t2Update) ? 'not reached' : said(await T2.commit());
-    const onCallAfter = (await observer.query<{ n: number }>('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows[0]!.n;
+    const onCallAfter = (await observer.query<{ n: number }>('SELECT count(*)::int AS n FROM doctors WHERE on_call'))
+      .rows[0]!.n;
     return { t1Saw, t2Saw, t1Update, t2Update, t1Commit, t2Commit, onCallAfter };
   },
   verdict: (r) => {
     if (r.onCallAfter === 0) return { anomaly: true, how: 'both committed: 0 doctors on call' };
     const where = failed(r.t2Update) ? 'UPDATE' : 'COMMIT';
-    return { anomaly: false, how: `T2's ${where} failed with ${code(failed(r.t2Update) ? r.t2Update : r.t2Commit)} (no lock wait)` };
+    return {
+      anomaly: false,
+      how: `T2's ${where} failed with ${code(failed(r.t2Update) ? r.t2Update : r.t2Commit)} (no lock wait)`,
+    };
   },
 };
 
@@ -264,8 +282,12 @@ export const doubleBooking: Scenario<DoubleBookingRecord> = {
   async run({ T1, T2, observer }, level) {
     await T1.begin(level);
     await T2.begin(level);
-    const t1Saw = await T1.value<number>(`SELECT count(*)::int FROM bookings WHERE room = 'A' AND starts < 13 AND ends > 12`);
-    const t2Saw = await T2.value<number>(`SELECT count(*)::int FROM bookings WHERE room = 'A' AND starts < 14 AND ends > 12`);
+    const t1Saw = await T1.value<number>(
+      `SELECT count(*)::int FROM bookings WHERE room = 'A' AND starts < 13 AND ends > 12`,
+    );
+    const t2Saw = await T2.value<number>(
+      `SELECT count(*)::int FROM bookings WHERE room = 'A' AND starts < 14 AND ends > 12`,
+    );
     await T1.run(`INSERT INTO bookings VALUES ('A', 12, 13)`);
     const t2Insert = said(await T2.run(`INSERT INTO bookings VALUES ('A', 12, 14)`));
     const t1Commit = said(await T1.commit());
@@ -282,7 +304,15 @@ export const doubleBooking: Scenario<DoubleBookingRecord> = {
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of scenarios with different record types
-export const SCENARIOS: ReadonlyArray<Scenario<any>> = [dirtyWrite, dirtyRead, readSkew, lostUpdate, writeSkew, phantom, doubleBooking];
+export const SCENARIOS: ReadonlyArray<Scenario<any>> = [
+  dirtyWrite,
+  dirtyRead,
+  readSkew,
+  lostUpdate,
+  writeSkew,
+  phantom,
+  doubleBooking,
+];
 
 /** Resets the scenario's table, runs it at `level`, and leaves both sessions outside any transaction. */
 export async function runScenario<R>(s: Sessions, scenario: Scenario<R>, level: string): Promise<R> {

@@ -24,12 +24,15 @@ export async function staffShifts(db: Queryable, shifts: readonly number[]): Pro
 }
 
 export async function onCall(db: Queryable, shift: number): Promise<number> {
-  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM rota WHERE shift = $1 AND on_call', [shift])).rows[0]!.n;
+  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM rota WHERE shift = $1 AND on_call', [shift]))
+    .rows[0]!.n;
 }
 
 /** The transaction body: go off call only if at least one other doctor stays on call. */
 export async function goOffCall(tx: pg.PoolClient, shift: number, doctor: string): Promise<'off call' | 'refused'> {
-  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM rota WHERE shift = $1 AND on_call', [shift]);
+  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM rota WHERE shift = $1 AND on_call', [
+    shift,
+  ]);
   if (rows[0]!.n < 2) return 'refused';
   await tx.query('UPDATE rota SET on_call = false WHERE shift = $1 AND doctor = $2', [shift, doctor]);
   return 'off call';
@@ -54,7 +57,12 @@ export interface RushResult {
  * (request i asks for DOCTORS[i % 2]), each through a runner with `options`. The pool should hold
  * `requests` open connections already so that they really overlap.
  */
-export async function rushShift(pool: pg.Pool, shift: number, requests: number, options: TransactionOptions): Promise<RushResult> {
+export async function rushShift(
+  pool: pg.Pool,
+  shift: number,
+  requests: number,
+  options: TransactionOptions,
+): Promise<RushResult> {
   await staffShifts(pool, [shift]);
   let retries = 0;
   const runner = transactionRunner(pool, {
@@ -64,7 +72,9 @@ export async function rushShift(pool: pg.Pool, shift: number, requests: number, 
       options.onRetry?.(event);
     },
   });
-  const settled = await Promise.allSettled(Array.from({ length: requests }, (_, i) => runner.run((tx) => goOffCall(tx, shift, DOCTORS[i % 2]!))));
+  const settled = await Promise.allSettled(
+    Array.from({ length: requests }, (_, i) => runner.run((tx) => goOffCall(tx, shift, DOCTORS[i % 2]!))),
+  );
   const result: RushResult = { shift, onCall: await onCall(pool, shift), wentOff: 0, refused: 0, gaveUp: 0, retries };
   for (const s of settled) {
     if (s.status === 'fulfilled') result[s.value === 'off call' ? 'wentOff' : 'refused']++;

@@ -49,8 +49,11 @@ export interface Sessions {
 
 const describeStep = (s: Step): string => {
   if (!s.ok) return `→ ERROR ${s.code}: ${s.message}`;
-  if (s.command === 'SELECT' && s.rows.length === 1 && Object.keys(s.rows[0]!).length === 1) return `→ ${String(Object.values(s.rows[0]!)[0])}`;
-  return s.command === 'UPDATE' || s.command === 'INSERT' || s.command === 'DELETE' ? `→ ${s.command} ${s.rowCount}` : `→ ${s.command}`;
+  if (s.command === 'SELECT' && s.rows.length === 1 && Object.keys(s.rows[0]!).length === 1)
+    return `→ ${String(Object.values(s.rows[0]!)[0])}`;
+  return s.command === 'UPDATE' || s.command === 'INSERT' || s.command === 'DELETE'
+    ? `→ ${s.command} ${s.rowCount}`
+    : `→ ${s.command}`;
 };
 
 async function execute(client: pg.Client, sql: string, params?: unknown[]): Promise<Step> {
