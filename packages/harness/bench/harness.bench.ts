@@ -4,17 +4,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { benchReport, compareThroughput, measure } from '../src/bench/index.ts';
+import { dockerAvailable } from '../src/services/docker.ts';
 import {
   amqpNamespace,
-  dockerAvailable,
   kafkaNamespace,
   postgresDatabase,
   redisNamespace,
   serverFor,
   SERVICES,
-  startServer,
-  withDatabase,
 } from '../src/services/index.ts';
+import { withDatabase } from '../src/services/postgres.ts';
+import { startServer } from '../src/services/servers.ts';
 import { uniqueName } from '../src/testing/index.ts';
 
 const SAMPLES = 10;

@@ -8,14 +8,6 @@ export {
   type MeasureSpec,
   type Progress,
 } from './compare.ts';
-export {
-  benchReport,
-  readResult,
-  renderMarkdown,
-  resultFilePath,
-  machineInfo,
-  type BenchReport,
-  type BenchReportOptions,
-} from './report.ts';
+export { benchReport, readResult, renderMarkdown, type BenchReport, type BenchReportOptions } from './report.ts';
 export { summarize } from './stats.ts';
 export * from './schema.ts';

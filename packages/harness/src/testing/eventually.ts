@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HarnessError, requireArg } from '../errors.ts';
+import { HarnessTimeoutError, requireArg } from '../errors.ts';
 
 export interface EventuallyOptions {
   /** Give up after this long (default 10 s). A budget for a condition to come true, not a speed check. */
@@ -33,7 +33,7 @@ export async function eventually<T>(
     }
     if (Date.now() >= deadline) {
       const detail = last instanceof Error ? last.message : `last value: ${String(last)}`;
-      throw new HarnessError(`${what} not reached within ${timeoutMs} ms (${detail})`, { cause: last });
+      throw new HarnessTimeoutError(`${what} not reached within ${timeoutMs} ms (${detail})`, { cause: last });
     }
     await sleep(intervalMs);
   }

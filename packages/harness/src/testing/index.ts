@@ -1,3 +1,3 @@
 export { eventually, type EventuallyOptions } from './eventually.ts';
 export { uniqueName } from './names.ts';
-export { spawnTsWorker, type Worker } from './workers.ts';
+export { spawnTsWorker, type WorkerProcess } from './workers.ts';

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { HarnessError } from '../errors.ts';
+import { WorkerProcessError } from '../errors.ts';
 
-export interface Worker extends AsyncDisposable {
+export interface WorkerProcess extends AsyncDisposable {
   readonly process: ChildProcess;
   /** Lines the worker printed on stdout so far. */
   readonly lines: readonly string[];
@@ -23,7 +23,7 @@ export interface Worker extends AsyncDisposable {
 const tsxLoader = (): string => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Runs `script` (a .ts file) with tsx in a child process that inherits the environment (and so the services). */
-export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Worker {
+export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', tsxLoader(), script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -41,7 +41,7 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  const worker: Worker = {
+  const worker: WorkerProcess = {
     process: child,
     lines,
     exited,
@@ -53,7 +53,7 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
         const timer = setTimeout(() => {
           waiters.delete(w);
           reject(
-            new HarnessError(
+            new WorkerProcessError(
               `worker ${script} printed no line matching ${String(match)} within ${timeoutMs} ms; it printed:\n${lines.join('\n')}`,
             ),
           );
@@ -64,7 +64,7 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
           waiters.delete(w);
           clearTimeout(timer);
           reject(
-            new HarnessError(
+            new WorkerProcessError(
               `worker ${script} exited before printing a line matching ${String(match)}; it printed:\n${lines.join('\n')}`,
             ),
           );
