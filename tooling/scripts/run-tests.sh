@@ -10,7 +10,7 @@ started=$(date +%s)
 # Results depend on the Node major, which turbo does not hash by itself: make it part of the key.
 POC_NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
 export POC_NODE_MAJOR
-pnpm exec tsx packages/harness/src/cli/main.ts with-services -- \
+node --import tsx packages/harness/src/cli/main.ts with-services -- \
   pnpm exec turbo run typecheck lint format:check test --summarize --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
 status=$?
 # The catalog: every POC checked against POC_STANDARD.md (non-zero on any error), then the static
@@ -21,7 +21,7 @@ pnpm --silent --filter @poc/catalog build
 build=$?
 [ $status -eq 0 ] && [ $validate -ne 0 ] && status=$validate
 [ $status -eq 0 ] && [ $build -ne 0 ] && status=$build
-pnpm exec tsx packages/harness/src/cli/main.ts test-summary "$started"
+node --import tsx packages/harness/src/cli/main.ts test-summary "$started"
 summary=$?
 [ $status -ne 0 ] && exit $status
 exit $summary

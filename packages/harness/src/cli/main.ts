@@ -5,11 +5,18 @@
 //   tsx packages/harness/src/cli/main.ts doctor                            (which provider each service would use)
 //   tsx packages/harness/src/cli/main.ts test-summary <since>              (closing line of `pnpm test`)
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatError } from '@poc/kit';
 import { isHarnessError } from '../errors.ts';
-import { definition, provideServices, providerFor, redact, SERVICES } from '../services/index.ts';
+import { SERVICES } from '../services/definitions.ts';
+import { definition, provideServices, providerFor, redact } from '../services/servers.ts';
 import { testSummary } from './test-summary.ts';
-import { servicesUsedByWorkspace } from './workspace.ts';
+import { planTurboRun, turboRunIndex } from './turbo-plan.ts';
+import { servicesUsedByWorkspace, workspaceRoot } from './workspace.ts';
+import { RUN_LEDGER_ENV } from '../services/servers.ts';
 
 const log = (line: string): void => console.error(`[harness] ${line}`);
 
@@ -24,21 +31,49 @@ const USAGE = `usage:
   main.ts test-summary <since-epoch-seconds>
       print "Tests: N passed, N failed" from the Vitest reports written since then`;
 
+/** Picks the services a with-services run starts: the listed ones, those turbo's tasks need, or all. */
+function servicesFor(listed: string | undefined, command: readonly string[]): string[] {
+  if (listed !== undefined) return listed.split(',').filter(Boolean);
+  if (turboRunIndex(command) === -1) return servicesUsedByWorkspace();
+  const plan = planTurboRun(command, workspaceRoot());
+  log(
+    `turbo will run ${plan.toRun.length} task(s) and replay ${plan.cached} from its cache; ` +
+      `servers they need: ${plan.services.join(', ') || 'none'}`,
+  );
+  return plan.services;
+}
+
+/** Shared-kind servers that packages of this run started for themselves (see RUN_LEDGER_ENV). */
+function ownServers(ledger: string): Array<{ service: string; cwd: string }> {
+  let text: string;
+  try {
+    text = readFileSync(ledger, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { service: string; cwd: string });
+}
+
 async function withServices(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
   const { values } = parseArgs({ args: own, options: { services: { type: 'string' } }, strict: true });
   if (command.length === 0) throw new UsageError('with-services needs a command after `--`');
-  const names = values.services ? values.services.split(',').filter(Boolean) : servicesUsedByWorkspace();
-  const session = await provideServices(names, { log });
+  const session = await provideServices(servicesFor(values.services, command), { log });
   process.env.POC_SERVICES_SHARED = session.servers.map((s) => `${s.service}=${s.provider}`).join(',');
+  const ledgerDir = mkdtempSync(join(tmpdir(), 'poc-run-'));
+  const ledger = join(ledgerDir, 'own-servers.jsonl');
+  process.env[RUN_LEDGER_ENV] = ledger;
   try {
     const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', shell: false });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const code = await new Promise<number>((resolve) => {
+    let code = await new Promise<number>((resolve) => {
       child.once('error', (e) => {
         log(`could not run ${command[0]}: ${e.message}`);
         resolve(127);
@@ -47,8 +82,19 @@ async function withServices(argv: string[]): Promise<number> {
     });
     process.off('SIGINT', forward);
     process.off('SIGTERM', forward);
+    const strays = ownServers(ledger);
+    if (strays.length > 0) {
+      log(`${strays.length} server(s) started by a package although this run shares one per service:`);
+      const root = workspaceRoot();
+      for (const s of strays)
+        log(`  ${s.cwd.startsWith(root) ? s.cwd.slice(root.length + 1) || '.' : s.cwd}: ${s.service}`);
+      log('each package must attach to the run-wide server (POC_* variables passed through turbo.json).');
+      if (code === 0) code = 1;
+    }
     return code;
   } finally {
+    delete process.env[RUN_LEDGER_ENV];
+    rmSync(ledgerDir, { recursive: true, force: true });
     await session.close();
   }
 }
@@ -119,7 +165,7 @@ main(process.argv.slice(2)).then(
       console.error(`${(e as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(isHarnessError(e) ? `[harness] ${(e as Error).message}` : e);
+    console.error(isHarnessError(e) ? `[harness] ${(e as Error).message}` : formatError(e));
     process.exit(1);
   },
 );

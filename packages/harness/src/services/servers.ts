@@ -1,6 +1,7 @@
 // Where a server comes from, in order: an external URL from the environment, then testcontainers when
 // a Docker engine answers, then local binaries. A run-wide shared server is handed down through the
 // same environment variable, so every package of a whole-repo run attaches to one server.
+import { appendFileSync } from 'node:fs';
 import { HarnessArgumentError, ServiceUnavailableError } from '../errors.ts';
 import { SERVICES, type ServerOptions, type ServiceDefinition, type ServiceName } from './definitions.ts';
 import { dockerAvailable, type DockerInstance } from './docker.ts';
@@ -61,9 +62,26 @@ function sharedProvider(name: string): ProviderKind | undefined {
 
 const elapsed = (t0: number): string => `${Math.round(performance.now() - t0)} ms`;
 
+/**
+ * Inside a whole-repo run (`pnpm test`, `pnpm bench`), POC_RUN_LEDGER names a file where every shared-kind
+ * server a package starts for itself is written down. The run shares one server per service, so an entry
+ * means a package did not get the shared address (an environment variable turbo did not pass, a service
+ * missing from the run): `with-services` reports it and fails. Private servers of fault tests are not
+ * shared-kind and are never recorded.
+ */
+export const RUN_LEDGER_ENV = 'POC_RUN_LEDGER';
+
+function recordOwnStart(service: string): void {
+  const ledger = process.env[RUN_LEDGER_ENV];
+  if (!ledger) return;
+  const entry = { service, cwd: process.cwd(), pid: process.pid, at: new Date().toISOString() };
+  appendFileSync(ledger, `${JSON.stringify(entry)}\n`);
+}
+
 /** Starts a new server, Docker first when an engine answers, else local binaries. */
 export async function startServer(name: string, log: Log = () => {}): Promise<Server> {
   const def = definition(name);
+  recordOwnStart(def.name);
   const t0 = performance.now();
   if (await dockerAvailable()) {
     log(`${def.name}: starting a container (testcontainers)...`);
