@@ -1,18 +1,14 @@
-// Every error this package throws carries a brand and a code, so a caller can tell "you passed a bad
-// argument" from "Redis failed" without matching message strings (and across duplicated copies of
-// the package, where instanceof would fail).
-
-const brand = Symbol.for('poc.redis-leaderboard.error');
+// Every error this package throws is a PocError with scope "poc-redis-leaderboard" and a code, so a caller
+// can tell "you passed a bad argument" from "Redis failed" without matching message strings (and across
+// duplicated copies of the package, where instanceof would fail): `isLeaderboardError(e, 'service')`.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type LeaderboardErrorCode = 'argument' | 'service';
 
-export abstract class LeaderboardError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: LeaderboardErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isLeaderboardError(e, code?)` tells them apart. */
+export abstract class LeaderboardError extends PocError {
+  readonly scope = 'poc-redis-leaderboard';
+  abstract override readonly code: LeaderboardErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. Nothing was sent. */
@@ -25,51 +21,11 @@ export class LeaderboardServiceError extends LeaderboardError {
   readonly code = 'service';
 }
 
-export const isLeaderboardError = (e: unknown): e is LeaderboardError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isLeaderboardArgumentError = (e: unknown): e is LeaderboardArgumentError =>
-  isLeaderboardError(e) && e.code === 'argument';
-export const isLeaderboardServiceError = (e: unknown): e is LeaderboardServiceError =>
-  isLeaderboardError(e) && e.code === 'service';
+export type AnyLeaderboardError = LeaderboardArgumentError | LeaderboardServiceError;
+/** The one guard: `isLeaderboardError(e)`, or `isLeaderboardError(e, 'service')` narrowed to LeaderboardServiceError. */
+export const isLeaderboardError = errorGuard<AnyLeaderboardError>('poc-redis-leaderboard');
 
-// --- argument checks -----------------------------------------------------------------------------
-
-const show = (v: unknown): string => {
-  if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'array' : 'object';
-  if (typeof v === 'function') return 'function';
-  return String(v);
-};
-
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new LeaderboardArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** A player id or board name: a non-empty string (Redis accepts any bytes; an empty id is always a bug). */
-export function requireId(name: string, value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && value.length > 0, name, 'must be a non-empty string', value);
-}
-
-/** Scores are IEEE doubles in Redis; NaN and ±Infinity would poison every rank computed from them. */
-export function requireFinite(name: string, value: unknown): asserts value is number {
-  requireArg(typeof value === 'number' && Number.isFinite(value), name, 'must be a finite number', value);
-}
-
-export function requireIntIn(name: string, value: unknown, min: number, max: number): asserts value is number {
-  requireArg(
-    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max,
-    name,
-    `must be an integer from ${min} to ${max}`,
-    value,
-  );
-}
-
-/** Runs one Redis call and turns a client failure into a LeaderboardServiceError that says what was being done. */
-export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isLeaderboardError(e)) throw e;
-    throw new LeaderboardServiceError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
+/** Argument checks that throw LeaderboardArgumentError: `check.intIn('n', n, 1, MAX_TOP)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new LeaderboardArgumentError(p.message));
+/** Runs one Redis call; a client failure becomes a LeaderboardServiceError naming what was being done. */
+export const redisCall = serviceCall((message, cause) => new LeaderboardServiceError(message, { cause }));

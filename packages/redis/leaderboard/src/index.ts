@@ -8,13 +8,10 @@ export {
   type RankedEntry,
   type AroundMe,
 } from './leaderboard.ts';
-export { naiveLeaderboard, type NaiveLeaderboard, type NaiveAroundMe } from './naive.ts';
 export {
   LeaderboardError,
   LeaderboardArgumentError,
   LeaderboardServiceError,
   isLeaderboardError,
-  isLeaderboardArgumentError,
-  isLeaderboardServiceError,
   type LeaderboardErrorCode,
 } from './errors.ts';

@@ -7,7 +7,7 @@
 // Score updates stay a plain ZINCRBY: nobody has to read a score to change it.
 import { luaFolder, runScript } from '@poc/redis-lua';
 import type { Redis } from 'ioredis';
-import { LeaderboardServiceError, redisCall, requireArg, requireFinite, requireId, requireIntIn } from './errors.ts';
+import { LeaderboardServiceError, check, redisCall } from './errors.ts';
 
 /** Largest `n` for top(n): one call never returns an unbounded slice of a million-player board. */
 export const MAX_TOP = 1_000;
@@ -66,7 +66,12 @@ export const leaderboardKey = (name: string): string => `leaderboard:${name}`;
 
 export function requireClient(redis: unknown): asserts redis is Redis {
   const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).evalsha === 'function';
-  requireArg(ok, 'redis', 'must be an ioredis client', redis);
+  check.kind(ok, 'redis', 'must be an ioredis client', redis);
+}
+
+/** Scores are IEEE doubles in Redis; NaN and ±Infinity would poison every rank computed from them. */
+export function requireFinite(name: string, value: unknown): asserts value is number {
+  check.that(typeof value === 'number' && Number.isFinite(value), name, 'must be a finite number', value);
 }
 
 /** Redis prints scores with %.17g and spells infinities "inf" / "-inf". */
@@ -104,7 +109,7 @@ const script = luaFolder(new URL('./lua/', import.meta.url));
 
 export function leaderboard(redis: Redis, name: string): Leaderboard {
   requireClient(redis);
-  requireId('name', name);
+  check.name('name', name);
   const key = leaderboardKey(name);
   const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => redisCall(`${what} on leaderboard "${name}"`, fn);
 
@@ -113,28 +118,28 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     key,
 
     async addScore(player, delta) {
-      requireId('player', player);
+      check.name('player', player);
       requireFinite('delta', delta);
       const total = await call(`adding ${delta} to "${player}"`, () => redis.zincrby(key, delta, player));
       return parseScore(total);
     },
 
     async setScore(player, score) {
-      requireId('player', player);
+      check.name('player', player);
       requireFinite('score', score);
       await call(`setting the score of "${player}"`, () => redis.zadd(key, score, player));
     },
 
     async setScores(entries) {
-      requireArg(Array.isArray(entries), 'entries', 'must be an array of [player, score] pairs', entries);
+      check.that(Array.isArray(entries), 'entries', 'must be an array of [player, score] pairs', entries);
       entries.forEach((entry, i) => {
-        requireArg(
+        check.that(
           Array.isArray(entry) && entry.length === 2,
           `entries[${i}]`,
           'must be a [player, score] pair',
           entry,
         );
-        requireId(`entries[${i}][0]`, entry[0]);
+        check.name(`entries[${i}][0]`, entry[0]);
         requireFinite(`entries[${i}][1]`, entry[1]);
       });
       if (entries.length === 0) return 0;
@@ -158,13 +163,13 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     },
 
     async score(player) {
-      requireId('player', player);
+      check.name('player', player);
       const raw = await call(`reading the score of "${player}"`, () => redis.zscore(key, player));
       return raw === null ? undefined : parseScore(raw);
     },
 
     async rank(player) {
-      requireId('player', player);
+      check.name('player', player);
       const reply = (await call(`ranking "${player}"`, () =>
         runScript(redis, script('rank-1.lua'), [key], [player]),
       )) as [position: number, above: number, score: string] | null;
@@ -174,15 +179,15 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     },
 
     async top(n) {
-      requireIntIn('n', n, 1, MAX_TOP);
+      check.intIn('n', n, 1, MAX_TOP);
       // One command, so atomic on its own; the first entry has nobody above it, so no ZCOUNT is needed.
       const flat = await call(`reading the top ${n}`, () => redis.zrevrange(key, 0, n - 1, 'WITHSCORES'));
       return rankSlice(flat, 0, 0);
     },
 
     async around(player, k) {
-      requireId('player', player);
-      requireIntIn('k', k, 0, MAX_AROUND);
+      check.name('player', player);
+      check.intIn('k', k, 0, MAX_AROUND);
       const reply = (await call(`reading the page around "${player}"`, () =>
         runScript(redis, script('around-1.lua'), [key], [player, k]),
       )) as [position: number, start: number, above: number, page: string[]] | null;
@@ -196,7 +201,7 @@ export function leaderboard(redis: Redis, name: string): Leaderboard {
     size: () => call('counting players', () => redis.zcard(key)),
 
     async remove(player) {
-      requireId('player', player);
+      check.name('player', player);
       return (await call(`removing "${player}"`, () => redis.zrem(key, player))) === 1;
     },
   };

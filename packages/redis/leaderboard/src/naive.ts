@@ -1,11 +1,12 @@
-// DO NOT USE: the leaderboard code many people write first, kept to show how it fails under load.
+// DO NOT USE: the leaderboard code many people write first, kept to show how it fails under load (tests,
+// demo); only under the 'poc-redis-leaderboard/naive' subpath, not the package index.
 // - addScore reads the score (ZSCORE), adds in the client, writes it back (ZADD): two players' worth of
 //   updates that interleave between the read and the write overwrite each other (lost updates).
 // - around reads the position (ZREVRANK), then the page (ZREVRANGE), then the first entry's rank
 //   (ZCOUNT) in three round trips: a ZINCRBY landing in between moves the player, and the page no
 //   longer has them in the middle, or at all.
 import type { Redis } from 'ioredis';
-import { redisCall, requireId, requireIntIn } from './errors.ts';
+import { check, redisCall } from './errors.ts';
 import {
   MAX_AROUND,
   leaderboardKey,
@@ -29,12 +30,12 @@ export interface NaiveLeaderboard {
 
 export function naiveLeaderboard(redis: Redis, name: string): NaiveLeaderboard {
   requireClient(redis);
-  requireId('name', name);
+  check.name('name', name);
   const key = leaderboardKey(name);
   return {
     key,
     async addScore(player, delta) {
-      requireId('player', player);
+      check.name('player', player);
       const current = await redisCall('naive ZSCORE', () => redis.zscore(key, player));
       // The race: another client may write this player's score between the read above and the write below.
       const next = (current === null ? 0 : parseScore(current)) + delta;
@@ -42,8 +43,8 @@ export function naiveLeaderboard(redis: Redis, name: string): NaiveLeaderboard {
       return next;
     },
     async around(player, k) {
-      requireId('player', player);
-      requireIntIn('k', k, 0, MAX_AROUND);
+      check.name('player', player);
+      check.intIn('k', k, 0, MAX_AROUND);
       const position = await redisCall('naive ZREVRANK', () => redis.zrevrank(key, player));
       if (position === null) return undefined;
       const start = Math.max(0, position - k);

@@ -1,14 +1,8 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LeaderboardArgumentError,
-  isLeaderboardArgumentError,
-  isLeaderboardError,
-  leaderboard,
-  naiveLeaderboard,
-  type Leaderboard,
-} from '../src/index.ts';
+import { LeaderboardArgumentError, isLeaderboardError, leaderboard, type Leaderboard } from '../src/index.ts';
+import { naiveLeaderboard } from '../src/naive.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -23,7 +17,7 @@ afterAll(() => ns?.close());
 
 // Casts stand for callers without TypeScript (or with `any`): the runtime checks are what this tests.
 const cases: Array<[string, () => unknown, string]> = [
-  ['not an ioredis client', () => leaderboard({} as Redis, 'x'), 'redis must be an ioredis client (got object)'],
+  ['not an ioredis client', () => leaderboard({} as Redis, 'x'), 'redis must be an ioredis client (got an object)'],
   [
     'a missing client',
     () => leaderboard(undefined as unknown as Redis, 'x'),
@@ -57,7 +51,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'an entry that is not a pair',
     () => board.setScores([['a', 1], ['b'] as unknown as [string, number]]),
-    'entries[1] must be a [player, score] pair (got array)',
+    'entries[1] must be a [player, score] pair (got an array)',
   ],
   [
     'an entry with an empty player id',
@@ -108,7 +102,8 @@ describe('bad arguments', () => {
         );
       expect(err).toBeInstanceOf(LeaderboardArgumentError);
       expect(isLeaderboardError(err)).toBe(true);
-      expect(isLeaderboardArgumentError(err)).toBe(true);
+      expect(isLeaderboardError(err, 'argument')).toBe(true);
+      expect(isLeaderboardError(err, 'service')).toBe(false);
       expect((err as Error).name).toBe('LeaderboardArgumentError');
       expect((err as Error).message).toBe(message);
     },

@@ -1,7 +1,8 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaderboard, naiveLeaderboard, type RankedEntry } from '../src/index.ts';
+import { leaderboard, type RankedEntry } from '../src/index.ts';
+import { naiveLeaderboard } from '../src/naive.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { LeaderboardServiceError, isLeaderboardServiceError, leaderboard } from '../src/index.ts';
+import { LeaderboardServiceError, isLeaderboardError, leaderboard } from '../src/index.ts';
 
 describe('when Redis fails', () => {
   it('reloads its Lua scripts after the server forgot them (SCRIPT FLUSH), then surfaces a stopped server as LeaderboardServiceError', async () => {
@@ -45,7 +45,7 @@ describe('when Redis fails', () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(LeaderboardServiceError);
-      expect(isLeaderboardServiceError(err)).toBe(true);
+      expect(isLeaderboardError(err, 'service')).toBe(true);
       expect((err as Error).message).toMatch(/^.+ on leaderboard "faults" failed: /);
       expect((err as Error).cause).toBeInstanceOf(Error);
     }

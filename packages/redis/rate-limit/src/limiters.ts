@@ -1,17 +1,10 @@
 // Three limiters behind one interface. Each consume() is ONE Lua script run: read the state, decide,
 // record — with nothing from another client in between, however many API processes share the Redis.
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import { redisCall, requireArg, requirePositiveInt } from './errors.ts';
+import { check, redisCall } from './errors.ts';
 import { luaScript, runScript, type LuaScript } from './scripts.ts';
-
-/** Where "now" comes from. Injected so tests can put requests at exact milliseconds on a real Redis. */
-export interface Clock {
-  /** Milliseconds since the epoch, a non-negative integer. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 export type Algorithm = 'sliding-log' | 'sliding-counter' | 'fixed-window';
 
@@ -21,6 +14,7 @@ export interface LimiterOptions {
   /** Units admitted per window and key (a request costs 1 unless told otherwise). */
   limit: number;
   windowMs: number;
+  /** Where "now" comes from (default the kit's systemClock); only now() is read, an integer of epoch ms. */
   clock?: Clock;
   /** First part of every key this limiter writes (default "rl"). */
   prefix?: string;
@@ -56,43 +50,43 @@ interface Settings {
 }
 
 export function validateOptions(options: LimiterOptions): Settings {
-  requireArg(
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object { redis, limit, windowMs }',
     options,
   );
   const { redis, limit, windowMs, clock = systemClock, prefix = 'rl' } = options;
-  requireArg(
+  check.kind(
     typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function',
     'redis',
     'must be an ioredis client',
     redis,
   );
-  requirePositiveInt('limit', limit);
-  requirePositiveInt('windowMs', windowMs);
-  requireArg(
+  check.positiveInt('limit', limit);
+  check.positiveInt('windowMs', windowMs);
+  check.kind(
     typeof clock === 'object' && clock !== null && typeof clock.now === 'function',
     'clock',
     'must be an object with now(): number',
     clock,
   );
-  requireArg(typeof prefix === 'string' && prefix.length > 0, 'prefix', 'must be a non-empty string', prefix);
+  check.name('prefix', prefix);
   return { redis, limit, windowMs, clock, prefix };
 }
 
 export function validateKey(key: unknown): asserts key is string {
-  requireArg(typeof key === 'string' && key.length > 0, 'key', 'must be a non-empty string', key);
+  check.name('key', key);
 }
 
 export function validateCost(cost: unknown, limit: number): asserts cost is number {
-  requirePositiveInt('cost', cost);
-  requireArg(cost <= limit, 'cost', `must not exceed limit (${limit}), or it could never be admitted`, cost);
+  check.positiveInt('cost', cost);
+  check.that(cost <= limit, 'cost', `must not exceed limit (${limit}), or it could never be admitted`, cost);
 }
 
 export function readClock(clock: Clock): number {
   const now = clock.now();
-  requireArg(Number.isSafeInteger(now) && now >= 0, 'clock.now()', 'must return a non-negative integer of ms', now);
+  check.that(Number.isSafeInteger(now) && now >= 0, 'clock.now()', 'must return a non-negative integer of ms', now);
   return now;
 }
 

@@ -1,6 +1,7 @@
 // The sliding log as people first write it: the same three steps as src/lua/sliding-log-1.lua, but as
 // separate round trips from the client. Between "count" and "add", other clients count too, see the
-// same number and are all admitted. retryAfterMs / resetMs are rough (a whole window). Kept only to show that failure (tests, demo, bench); do not use.
+// same number and are all admitted. retryAfterMs / resetMs are rough (a whole window). Kept only to show that failure
+// (tests, demo, bench); only under the 'poc-redis-rate-limit/naive' subpath, not the package index. Do not use.
 import { randomBytes } from 'node:crypto';
 import { redisCall } from './errors.ts';
 import {

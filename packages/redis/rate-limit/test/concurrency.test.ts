@@ -4,12 +4,12 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   fixedWindow,
-  naiveSlidingWindowLog,
   slidingWindowCounter,
   slidingWindowLog,
   type LimiterOptions,
   type RateLimiter,
 } from '../src/index.ts';
+import { naiveSlidingWindowLog } from '../src/naive.ts';
 import { T0, fakeClock } from './helpers.ts';
 
 const CLIENTS = 100;

@@ -1,11 +1,6 @@
 import { eventually, privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  RateLimitServiceError,
-  isRateLimitServiceError,
-  slidingWindowCounter,
-  slidingWindowLog,
-} from '../src/index.ts';
+import { RateLimitServiceError, isRateLimitError, slidingWindowCounter, slidingWindowLog } from '../src/index.ts';
 import { T0, fakeClock } from './helpers.ts';
 
 describe('Redis failures (private server)', () => {
@@ -30,7 +25,7 @@ describe('Redis failures (private server)', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(RateLimitServiceError);
-    expect(isRateLimitServiceError(err)).toBe(true);
+    expect(isRateLimitError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(/^sliding-log consume for key "k" failed: /);
     expect((err as Error).cause).toBeInstanceOf(Error);
 

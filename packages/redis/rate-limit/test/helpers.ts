@@ -1,14 +1,15 @@
-import type { Clock, RateLimiter } from '../src/index.ts';
+import { ManualClock } from '@poc/kit';
+import type { RateLimiter } from '../src/index.ts';
 
-/** A clock the test moves by hand: requests land at exact milliseconds on the real Redis. */
-export interface FakeClock extends Clock {
-  set(ms: number): void;
+/** The kit's hand-moved clock, set to absolute times: requests land at exact milliseconds on the real Redis. */
+export class FakeClock extends ManualClock {
+  /** Moves forward to epoch ms `ms` (never back). */
+  set(ms: number): Promise<void> {
+    return this.advance(ms - this.now());
+  }
 }
 
-export function fakeClock(start: number): FakeClock {
-  let t = start;
-  return { now: () => t, set: (ms) => void (t = ms) };
-}
+export const fakeClock = (start: number): FakeClock => new FakeClock(start);
 
 /** An epoch-aligned start, so window edges of 1 s and 60 s fall on T0 + k * window. */
 export const T0 = 1_800_000_000_000;

@@ -39,9 +39,9 @@ describe('the edge burst: limit 10 per 1 s, 10 requests at t = 0.990 s and 10 at
     ['sliding-counter', 10, 0],
   ] as const)('%s admits %i before the edge and %i after it', async (name, before, after) => {
     const { limiter, clock } = make(name, { limit: 10, windowMs: 1_000 });
-    clock.set(T0 + 990);
+    await clock.set(T0 + 990);
     expect(await burst(limiter, 'client', 10)).toBe(before);
-    clock.set(T0 + 1_010);
+    await clock.set(T0 + 1_010);
     expect(await burst(limiter, 'client', 10)).toBe(after);
   });
 
@@ -49,9 +49,9 @@ describe('the edge burst: limit 10 per 1 s, 10 requests at t = 0.990 s and 10 at
     const admitted: Record<string, number> = {};
     for (const name of Object.keys(factories) as Name[]) {
       const { limiter, clock } = make(name, { limit: 10, windowMs: 1_000 });
-      clock.set(T0 + 990);
+      await clock.set(T0 + 990);
       let total = await burst(limiter, 'client', 10);
-      clock.set(T0 + 1_010);
+      await clock.set(T0 + 1_010);
       total += await burst(limiter, 'client', 10);
       admitted[name] = total;
     }
@@ -62,18 +62,18 @@ describe('the edge burst: limit 10 per 1 s, 10 requests at t = 0.990 s and 10 at
 describe('sliding log', () => {
   it('admits again exactly one window after the entries it holds, not before', async () => {
     const { limiter, clock } = make('sliding-log', { limit: 10, windowMs: 1_000 });
-    clock.set(T0 + 990);
+    await clock.set(T0 + 990);
     expect(await burst(limiter, 'c', 10)).toBe(10);
-    clock.set(T0 + 1_989);
+    await clock.set(T0 + 1_989);
     expect(await burst(limiter, 'c', 1)).toBe(0);
-    clock.set(T0 + 1_990);
+    await clock.set(T0 + 1_990);
     expect(await burst(limiter, 'c', 12)).toBe(10);
   });
 
   it('reports remaining, an exact retry-after and the reset time', async () => {
     const { limiter, clock } = make('sliding-log', { limit: 3, windowMs: 1_000 });
     const at = async (ms: number) => {
-      clock.set(T0 + ms);
+      await clock.set(T0 + ms);
       return limiter.consume('c');
     };
     expect(await at(100)).toEqual({ allowed: true, limit: 3, remaining: 2, retryAfterMs: 0, resetMs: 1_000 });
@@ -87,11 +87,11 @@ describe('sliding log', () => {
 
   it('counts cost units and waits for as many old entries as the cost needs', async () => {
     const { limiter, clock } = make('sliding-log', { limit: 10, windowMs: 1_000 });
-    clock.set(T0);
+    await clock.set(T0);
     expect(await limiter.consume('c', 4)).toMatchObject({ allowed: true, remaining: 6 });
-    clock.set(T0 + 100);
+    await clock.set(T0 + 100);
     expect(await limiter.consume('c', 4)).toMatchObject({ allowed: true, remaining: 2 });
-    clock.set(T0 + 200);
+    await clock.set(T0 + 200);
     // 8 used, 4 wanted: 2 entries must leave, both were admitted at T0 -> retry at T0 + 1000.
     expect(await limiter.consume('c', 4)).toEqual({
       allowed: false,
@@ -105,17 +105,17 @@ describe('sliding log', () => {
 
   it('does not record denied requests: hammering while blocked does not extend the block', async () => {
     const { limiter, clock } = make('sliding-log', { limit: 2, windowMs: 1_000 });
-    clock.set(T0);
+    await clock.set(T0);
     expect(await burst(limiter, 'c', 2)).toBe(2);
-    clock.set(T0 + 500);
+    await clock.set(T0 + 500);
     expect(await burst(limiter, 'c', 50)).toBe(0);
-    clock.set(T0 + 1_000);
+    await clock.set(T0 + 1_000);
     expect(await burst(limiter, 'c', 3)).toBe(2);
   });
 
   it('stores the log with a TTL of one window, so idle clients cost no memory', async () => {
     const { limiter, clock } = make('sliding-log', { limit: 5, windowMs: 60_000, prefix: 'ttl' });
-    clock.set(T0);
+    await clock.set(T0);
     await limiter.consume('idle');
     const ttl = await redis.pttl('ttl:sliding-log:{idle}');
     expect(ttl).toBeGreaterThan(0);
@@ -127,9 +127,9 @@ describe('sliding log', () => {
 describe('sliding window counter', () => {
   it('weights the previous window by its share still inside the sliding window, with an exact retry-after', async () => {
     const { limiter, clock } = make('sliding-counter', { limit: 10, windowMs: 1_000 });
-    clock.set(T0 + 990);
+    await clock.set(T0 + 990);
     expect(await burst(limiter, 'c', 10)).toBe(10);
-    clock.set(T0 + 1_010);
+    await clock.set(T0 + 1_010);
     // estimate = 10 x 990/1000 = 9.9; one more would be 10.9 > 10. Passes once 10 x (1000 - e)/1000 <= 9, e >= 100.
     expect(await limiter.consume('c')).toEqual({
       allowed: false,
@@ -138,9 +138,9 @@ describe('sliding window counter', () => {
       retryAfterMs: 90,
       resetMs: 990,
     });
-    clock.set(T0 + 1_099);
+    await clock.set(T0 + 1_099);
     expect((await limiter.consume('c')).allowed).toBe(false);
-    clock.set(T0 + 1_100);
+    await clock.set(T0 + 1_100);
     expect(await limiter.consume('c')).toEqual({
       allowed: true,
       limit: 10,
@@ -156,9 +156,9 @@ describe('sliding window counter', () => {
     const counter = make('sliding-counter', { limit: 10, windowMs: 1_000 });
     const log = make('sliding-log', { limit: 10, windowMs: 1_000 });
     for (const { limiter, clock } of [counter, log]) {
-      clock.set(T0 + 990);
+      await clock.set(T0 + 990);
       expect(await burst(limiter, 'c', 10)).toBe(10);
-      clock.set(T0 + 1_500);
+      await clock.set(T0 + 1_500);
     }
     expect(await burst(counter.limiter, 'c', 10)).toBe(5);
     expect(await burst(log.limiter, 'c', 10)).toBe(0);
@@ -166,15 +166,15 @@ describe('sliding window counter', () => {
 
   it('waits into the next window when the current window alone is full', async () => {
     const { limiter, clock } = make('sliding-counter', { limit: 4, windowMs: 1_000 });
-    clock.set(T0 + 200);
+    await clock.set(T0 + 200);
     expect(await burst(limiter, 'c', 4)).toBe(4);
-    clock.set(T0 + 600);
+    await clock.set(T0 + 600);
     // Next window: 4 x (1000 - e)/1000 + 1 <= 4 -> e >= 250, i.e. t = 1250: 650 ms from now.
     const denied = await limiter.consume('c');
     expect(denied).toEqual({ allowed: false, limit: 4, remaining: 0, retryAfterMs: 650, resetMs: 1_400 });
-    clock.set(T0 + 1_249);
+    await clock.set(T0 + 1_249);
     expect((await limiter.consume('c')).allowed).toBe(false);
-    clock.set(T0 + 1_250);
+    await clock.set(T0 + 1_250);
     expect((await limiter.consume('c')).allowed).toBe(true);
   });
 });
@@ -182,7 +182,7 @@ describe('sliding window counter', () => {
 describe('fixed window', () => {
   it('resets at the window edge: retry-after is the time to the edge', async () => {
     const { limiter, clock } = make('fixed-window', { limit: 2, windowMs: 1_000 });
-    clock.set(T0 + 300);
+    await clock.set(T0 + 300);
     expect(await limiter.consume('c')).toEqual({
       allowed: true,
       limit: 2,
@@ -197,9 +197,9 @@ describe('fixed window', () => {
       retryAfterMs: 0,
       resetMs: 700,
     });
-    clock.set(T0 + 995);
+    await clock.set(T0 + 995);
     expect(await limiter.consume('c')).toEqual({ allowed: false, limit: 2, remaining: 0, retryAfterMs: 5, resetMs: 5 });
-    clock.set(T0 + 1_000);
+    await clock.set(T0 + 1_000);
     expect(await limiter.consume('c')).toEqual({
       allowed: true,
       limit: 2,
@@ -217,22 +217,22 @@ describe.each(Object.keys(factories) as Name[])('%s', (name) => {
       [T0 + 100, 2],
       [T0 + 450, 3],
     ] as const) {
-      clock.set(ms);
+      await clock.set(ms);
       expect(await burst(limiter, 'c', count)).toBe(count);
     }
-    clock.set(T0 + 700);
+    await clock.set(T0 + 700);
     const denied = await limiter.consume('c');
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterMs).toBeGreaterThan(0);
-    clock.set(T0 + 700 + denied.retryAfterMs - 1);
+    await clock.set(T0 + 700 + denied.retryAfterMs - 1);
     expect((await limiter.consume('c')).allowed).toBe(false);
-    clock.set(T0 + 700 + denied.retryAfterMs);
+    await clock.set(T0 + 700 + denied.retryAfterMs);
     expect((await limiter.consume('c')).allowed).toBe(true);
   });
 
   it('keeps keys independent: an exhausted client does not slow down another', async () => {
     const { limiter, clock } = make(name, { limit: 3, windowMs: 1_000 });
-    clock.set(T0 + 10);
+    await clock.set(T0 + 10);
     expect(await burst(limiter, 'alice', 5)).toBe(3);
     expect(await limiter.consume('bob')).toMatchObject({ allowed: true, remaining: 2 });
     expect(await limiter.consume('alice')).toMatchObject({ allowed: false, remaining: 0 });
@@ -240,7 +240,7 @@ describe.each(Object.keys(factories) as Name[])('%s', (name) => {
 
   it('reset(key) gives the key its full limit back', async () => {
     const { limiter, clock } = make(name, { limit: 3, windowMs: 1_000 });
-    clock.set(T0 + 10);
+    await clock.set(T0 + 10);
     expect(await burst(limiter, 'c', 3)).toBe(3);
     await limiter.reset('c');
     expect(await limiter.consume('c')).toMatchObject({ allowed: true, remaining: 2 });

@@ -10,13 +10,10 @@ export {
   type UpdateResult,
   type Miss,
 } from './store.ts';
-export { naiveUpdate, naiveRevokeAll } from './naive.ts';
 export {
   SessionError,
   SessionArgumentError,
   SessionServiceError,
   isSessionError,
-  isSessionArgumentError,
-  isSessionServiceError,
   type SessionErrorCode,
 } from './errors.ts';

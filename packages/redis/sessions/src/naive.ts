@@ -1,5 +1,5 @@
 // Two session operations as they are often first written, kept only to show how they fail (tests,
-// demo, bench). Do not use them.
+// demo); only under the 'poc-redis-sessions/naive' subpath, not the package index. Do not use them.
 import type { Redis } from 'ioredis';
 
 /**

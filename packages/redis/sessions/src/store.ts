@@ -3,7 +3,7 @@
 // the index consistent is a Lua script (a decision, or keys derived from what was read).
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { redisCall, requireArg } from './errors.ts';
+import { check, redisCall } from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 /** The session's own fields. Names starting with "_" are the store's (`_uid`, `_created`). */
@@ -55,42 +55,42 @@ const MALFORMED: Miss = { ok: false, reason: 'malformed-id' };
 const NOT_FOUND: Miss = { ok: false, reason: 'not-found' };
 
 function checkUserId(userId: unknown): asserts userId is string {
-  requireArg(typeof userId === 'string' && userId.length > 0, 'userId', 'must be a non-empty string', userId);
+  check.name('userId', userId);
 }
 
 /** Field/value pairs for HSET, after checking that the data is a flat object of strings with no reserved names. */
 function pairs(name: string, data: unknown, allowEmpty: boolean): string[] {
-  requireArg(
+  check.that(
     typeof data === 'object' && data !== null && !Array.isArray(data),
     name,
     'must be an object of string fields',
     data,
   );
   const entries = Object.entries(data);
-  requireArg(allowEmpty || entries.length > 0, name, 'must set at least one field', '{}');
+  check.that(allowEmpty || entries.length > 0, name, 'must set at least one field', '{}');
   for (const [field, value] of entries) {
-    requireArg(
+    check.that(
       field.length > 0 && !field.startsWith('_'),
       `${name} field "${field}"`,
       'must be a non-empty name not starting with "_" (reserved)',
       field,
     );
-    requireArg(typeof value === 'string', `${name}.${field}`, 'must be a string', value);
+    check.that(typeof value === 'string', `${name}.${field}`, 'must be a string', value);
   }
   return entries.flat();
 }
 
 export function sessionStore(options: SessionStoreOptions): SessionStore {
-  requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object { redis, ttlMs }', options);
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object { redis, ttlMs }', options);
   const { redis, ttlMs, prefix = 'sess' } = options;
-  requireArg(
+  check.kind(
     typeof redis === 'object' && redis !== null && typeof redis.evalsha === 'function',
     'redis',
     'must be an ioredis client',
     redis,
   );
-  requireArg(Number.isSafeInteger(ttlMs) && ttlMs > 0, 'ttlMs', 'must be a positive integer', ttlMs);
-  requireArg(typeof prefix === 'string' && prefix.length > 0, 'prefix', 'must be a non-empty string', prefix);
+  check.positiveInt('ttlMs', ttlMs);
+  check.name('prefix', prefix);
 
   // Hash tags: a session's keys stay in one Cluster slot; the index's keys too (revokeAll is single-node, see README).
   const sessionPrefix = `${prefix}:s:`;

@@ -3,9 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SessionArgumentError,
-  isSessionArgumentError,
   isSessionError,
-  isSessionServiceError,
   sessionStore,
   type SessionData,
   type SessionStoreOptions,
@@ -39,7 +37,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'not an ioredis client',
     () => sessionStore({ ...ok(), redis: {} as Redis }),
-    'redis must be an ioredis client (got object)',
+    'redis must be an ioredis client (got an object)',
   ],
   ['empty prefix', () => sessionStore({ ...ok(), prefix: '' }), 'prefix must be a non-empty string (got "")'],
   ['empty user id', () => sessionStore(ok()).create(''), 'userId must be a non-empty string (got "")'],
@@ -56,7 +54,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'data that is an array',
     () => sessionStore(ok()).create('u', ['a'] as unknown as SessionData),
-    'data must be an object of string fields (got object)',
+    'data must be an object of string fields (got an array)',
   ],
   [
     'a non-string field value',
@@ -99,8 +97,8 @@ describe('bad arguments', () => {
         );
       expect(err).toBeInstanceOf(SessionArgumentError);
       expect(isSessionError(err)).toBe(true);
-      expect(isSessionArgumentError(err)).toBe(true);
-      expect(isSessionServiceError(err)).toBe(false);
+      expect(isSessionError(err, 'argument')).toBe(true);
+      expect(isSessionError(err, 'service')).toBe(false);
       expect((err as Error).name).toBe('SessionArgumentError');
       expect((err as Error).message).toBe(message);
     },

@@ -1,6 +1,6 @@
 import { eventually, privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SessionServiceError, isSessionServiceError, sessionStore } from '../src/index.ts';
+import { SessionServiceError, isSessionError, sessionStore } from '../src/index.ts';
 
 describe('Redis failures (private server)', () => {
   it('reloads scripts after SCRIPT FLUSH, surfaces a stopped server as SessionServiceError, and reports sessions lost by a restart as not-found', async () => {
@@ -22,7 +22,7 @@ describe('Redis failures (private server)', () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(SessionServiceError);
-      expect(isSessionServiceError(err)).toBe(true);
+      expect(isSessionError(err, 'service')).toBe(true);
       expect((err as Error).cause).toBeInstanceOf(Error);
     }
 

@@ -1,7 +1,8 @@
 import { eventually, redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSessionServiceError, naiveUpdate, sessionStore, SessionServiceError } from '../src/index.ts';
+import { isSessionError, sessionStore, SessionServiceError } from '../src/index.ts';
+import { naiveUpdate } from '../src/naive.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -84,7 +85,7 @@ describe('create and read', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(SessionServiceError);
-    expect(isSessionServiceError(err)).toBe(true);
+    expect(isSessionError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(/^reading session BBBBBBBB… failed: WRONGTYPE/);
   });
 });
