@@ -1,17 +1,13 @@
-// Errors carry a brand and a code, so a caller can tell "you passed a bad option" from "Redis is down"
-// without matching message strings.
-
-const brand = Symbol.for('poc.redis-job-queue.error');
+// This package's domain errors, on the shared kit: each carries the package's scope and a code, so a
+// caller tells "you passed a bad option" from "Redis is down" with isQueueError(e, code), not by message.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type QueueErrorCode = 'argument' | 'duplicate' | 'service';
 
-export abstract class QueueError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: QueueErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isQueueError(e, code?)` tells them apart. */
+export abstract class QueueError extends PocError {
+  readonly scope = 'poc-redis-job-queue';
+  abstract override readonly code: QueueErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -29,48 +25,21 @@ export class QueueServiceError extends QueueError {
   readonly code = 'service';
 }
 
-export const isQueueError = (e: unknown): e is QueueError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isQueueArgumentError = (e: unknown): e is QueueArgumentError => isQueueError(e) && e.code === 'argument';
-export const isQueueServiceError = (e: unknown): e is QueueServiceError => isQueueError(e) && e.code === 'service';
+export type AnyQueueError = QueueArgumentError | DuplicateJobError | QueueServiceError;
+/** The one guard: `isQueueError(e)`, or `isQueueError(e, 'service')` narrowed to QueueServiceError. */
+export const isQueueError = errorGuard<AnyQueueError>('poc-redis-job-queue');
 
-// --- argument checks -----------------------------------------------------------------------------
-
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
-
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new QueueArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** Like requireArg, but reports the value's type (clients, functions, payloads). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new QueueArgumentError(`${name} ${rule} (got ${value === null ? 'null' : typeof value})`);
-}
-
-export function requirePositiveInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) > 0, name, 'must be a positive integer', value);
-}
-
-export function requireNonNegativeInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) >= 0, name, 'must be a non-negative integer', value);
-}
+/** Argument checks that throw QueueArgumentError: `check.positiveInt('maxAttempts', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new QueueArgumentError(p.message));
+/** Runs one Redis call; a client failure becomes a QueueServiceError naming what was being done. */
+export const redisCall = serviceCall((message, cause) => new QueueServiceError(message, { cause }));
 
 /** Names end up inside Redis keys: keep them short and free of separators and hash-tag braces. */
-export function requireName(name: string, value: unknown): asserts value is string {
-  requireArg(
+export function requireName(argument: string, value: unknown): asserts value is string {
+  check.that(
     typeof value === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(value),
-    name,
+    argument,
     'must be 1-64 characters of [A-Za-z0-9_.-]',
     value,
   );
-}
-
-/** Runs one Redis call and turns a client failure into a QueueServiceError that says what was being done. */
-export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isQueueError(e)) throw e;
-    throw new QueueServiceError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
 }

@@ -1,7 +1,6 @@
 export {
   jobQueue,
   queueKeys,
-  systemClock,
   type JobQueue,
   type QueueOptions,
   type QueueKeys,
@@ -10,19 +9,16 @@ export {
   type WorkerEvent,
   type Job,
   type Handler,
-  type Clock,
   type ReapResult,
   type QueueStats,
   type DeadJob,
 } from './queue.ts';
-export { startNaiveWorker, type NaiveWorker } from './naive-worker.ts';
 export {
   QueueError,
   QueueArgumentError,
   DuplicateJobError,
   QueueServiceError,
   isQueueError,
-  isQueueArgumentError,
-  isQueueServiceError,
+  type AnyQueueError,
   type QueueErrorCode,
 } from './errors.ts';

@@ -1,6 +1,7 @@
 // The queue most people write first: BRPOP a job id and run it. Between the pop and the end of the
 // handler the job exists only in the worker's memory, so a worker that dies mid-job loses it for good.
-// Kept for the "break it" test; it reads the same keys as jobQueue() so both can share a queue.
+// Kept for the "break it" test and demo; it reads the same keys as jobQueue() so both can share a queue.
+// Not part of the main API: import it from 'poc-redis-job-queue/naive'.
 import type { Redis } from 'ioredis';
 import { queueKeys } from './queue.ts';
 

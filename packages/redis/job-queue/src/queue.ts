@@ -3,24 +3,10 @@
 // key is a Lua script, so no crash between two commands can drop or duplicate an id.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import {
-  DuplicateJobError,
-  QueueServiceError,
-  redisCall,
-  requireKind,
-  requireName,
-  requireNonNegativeInt,
-  requirePositiveInt,
-  type QueueError,
-} from './errors.ts';
+import { DuplicateJobError, QueueServiceError, check, redisCall, requireName, type QueueError } from './errors.ts';
 import { runScript } from './scripts.ts';
-
-/** Where time comes from: deadlines, due times and heartbeats. Tests pass a manual clock. */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
 
 export interface QueueOptions {
   /** Queue name, part of every key: 1-64 characters of [A-Za-z0-9_.-]. */
@@ -33,6 +19,10 @@ export interface QueueOptions {
   retryDelayMs?: number;
   /** How many completed job ids to keep in the completed list; 0 = none (default 1 000). */
   keepCompleted?: number;
+  /**
+   * Where deadlines, due times and heartbeat expiries come from (default: the kit's systemClock); tests pass
+   * a ManualClock. Only now() is read: the heartbeat period and job.signal's timer run on real timers.
+   */
   clock?: Clock;
 }
 
@@ -164,13 +154,13 @@ function encode(payload: unknown): string {
   } catch {
     json = undefined;
   }
-  requireKind(typeof json === 'string', 'payload', 'must be JSON-serialisable', payload);
+  check.kind(typeof json === 'string', 'payload', 'must be JSON-serialisable', payload);
   return json;
 }
 
 export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQueue<T> {
-  requireKind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
-  requireKind(
+  check.kind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object with at least name',
@@ -185,11 +175,11 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
     clock = systemClock,
   } = options;
   const keys = queueKeys(name);
-  requirePositiveInt('visibilityTimeoutMs', visibilityTimeoutMs);
-  requirePositiveInt('maxAttempts', maxAttempts);
-  requireNonNegativeInt('retryDelayMs', retryDelayMs);
-  requireNonNegativeInt('keepCompleted', keepCompleted);
-  requireKind(typeof clock?.now === 'function', 'clock', 'must have a now() function', clock);
+  check.positiveInt('visibilityTimeoutMs', visibilityTimeoutMs);
+  check.positiveInt('maxAttempts', maxAttempts);
+  check.nonNegativeInt('retryDelayMs', retryDelayMs);
+  check.nonNegativeInt('keepCompleted', keepCompleted);
+  check.kind(typeof clock?.now === 'function', 'clock', 'must have a now() function', clock);
   // Keys inside Lua are not prefixed by ioredis; the processing list's name travels in ARGV in full.
   const keyPrefix = redis.options.keyPrefix ?? '';
 
@@ -222,7 +212,7 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
       const json = encode(payload);
       const { id = randomUUID(), delayMs = 0 } = opts;
       requireName('id', id);
-      requireNonNegativeInt('delayMs', delayMs);
+      check.nonNegativeInt('delayMs', delayMs);
       const due = delayMs > 0 ? clock.now() + delayMs : 0;
       const added = await redisCall(`enqueueing job "${id}" on "${name}"`, () =>
         runScript(redis, 'enqueue-4.lua', [keys.ready, keys.delayed, keys.jobs, keys.stats], [id, json, due]),
@@ -303,8 +293,8 @@ async function startWorker<T>(
   options: WorkerOptions,
   s: Settings,
 ): Promise<QueueWorker> {
-  requireKind(typeof handler === 'function', 'handler', 'must be a function (job) => Promise', handler);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
+  check.kind(typeof handler === 'function', 'handler', 'must be a function (job) => Promise', handler);
+  check.options('options', options);
   const {
     id = randomBytes(6).toString('hex'),
     concurrency = 1,
@@ -314,10 +304,10 @@ async function startWorker<T>(
     onEvent,
   } = options;
   requireName('id', id);
-  requirePositiveInt('concurrency', concurrency);
-  requirePositiveInt('blockTimeoutMs', blockTimeoutMs);
-  requirePositiveInt('heartbeatMs', heartbeatMs);
-  requireKind(onEvent === undefined || typeof onEvent === 'function', 'onEvent', 'must be a function', onEvent);
+  check.positiveInt('concurrency', concurrency);
+  check.positiveInt('blockTimeoutMs', blockTimeoutMs);
+  check.positiveInt('heartbeatMs', heartbeatMs);
+  if (onEvent !== undefined) check.fn('onEvent', onEvent);
   const { keys } = queue;
   const processing = keys.processing(id);
   const processingKey = s.keyPrefix + processing;

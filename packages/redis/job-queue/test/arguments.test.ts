@@ -1,9 +1,9 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
+import type { Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   QueueArgumentError,
-  isQueueArgumentError,
   isQueueError,
   jobQueue,
   queueKeys,
@@ -26,7 +26,11 @@ const circular: Record<string, unknown> = {};
 circular.self = circular;
 // Casts stand for callers without TypeScript (or with `any`): the runtime checks are what this tests.
 const cases: Array<[string, () => unknown, string]> = [
-  ['not an ioredis client', () => jobQueue({} as Redis, { name: 'q' }), 'redis must be an ioredis client (got object)'],
+  [
+    'not an ioredis client',
+    () => jobQueue({} as Redis, { name: 'q' }),
+    'redis must be an ioredis client (got an object)',
+  ],
   [
     'missing options',
     () => jobQueue(redis, undefined as unknown as QueueOptions),
@@ -61,12 +65,12 @@ const cases: Array<[string, () => unknown, string]> = [
   ],
   [
     'clock without now()',
-    () => jobQueue(redis, { name: 'q', clock: {} as { now(): number } }),
-    'clock must have a now() function (got object)',
+    () => jobQueue(redis, { name: 'q', clock: {} as Clock }),
+    'clock must have a now() function (got an object)',
   ],
   ['undefined payload', () => queue.enqueue(undefined), 'payload must be JSON-serialisable (got undefined)'],
-  ['function payload', () => queue.enqueue(noop), 'payload must be JSON-serialisable (got function)'],
-  ['circular payload', () => queue.enqueue(circular), 'payload must be JSON-serialisable (got object)'],
+  ['function payload', () => queue.enqueue(noop), 'payload must be JSON-serialisable (got a function)'],
+  ['circular payload', () => queue.enqueue(circular), 'payload must be JSON-serialisable (got an object)'],
   [
     'job id with a space',
     () => queue.enqueue(1, { id: 'a b' }),
@@ -76,7 +80,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'handler that is not a function',
     () => queue.work('run' as unknown as typeof noop),
-    'handler must be a function (job) => Promise (got string)',
+    'handler must be a function (job) => Promise (got a string)',
   ],
   ['zero concurrency', () => queue.work(noop, { concurrency: 0 }), 'concurrency must be a positive integer (got 0)'],
   [
@@ -97,7 +101,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'onEvent that is not a function',
     () => queue.work(noop, { onEvent: 1 as unknown as () => void }),
-    'onEvent must be a function (got number)',
+    'onEvent must be a function (got a number)',
   ],
 ];
 
@@ -113,7 +117,7 @@ describe('bad arguments', () => {
         );
       expect(err).toBeInstanceOf(QueueArgumentError);
       expect(isQueueError(err)).toBe(true);
-      expect(isQueueArgumentError(err)).toBe(true);
+      expect(isQueueError(err, 'argument')).toBe(true);
       expect((err as Error).name).toBe('QueueArgumentError');
       expect((err as Error).message).toBe(message);
     },

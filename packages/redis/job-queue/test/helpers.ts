@@ -1,7 +1,7 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import type { Clock, QueueWorker } from '../src/index.ts';
+import type { QueueWorker } from '../src/index.ts';
 
 /** A fresh key prefix for one test, deleted (with its clients) when the test ends. */
 export async function namespace(): Promise<{ ns: RedisNamespace; redis: Redis }> {
@@ -14,12 +14,6 @@ export async function namespace(): Promise<{ ns: RedisNamespace; redis: Redis }>
 export function closeAtEnd<W extends QueueWorker | { close(): Promise<void> }>(worker: W): W {
   onTestFinished(() => worker.close());
   return worker;
-}
-
-/** A clock the test moves by hand. */
-export function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
 /** How many times each value occurs. */

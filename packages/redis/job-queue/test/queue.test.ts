@@ -1,7 +1,8 @@
 import { privateRedis, redisClient, eventually } from '@poc/harness';
+import { ManualClock } from '@poc/kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DuplicateJobError, QueueServiceError, isQueueServiceError, jobQueue, type WorkerEvent } from '../src/index.ts';
-import { closeAtEnd, manualClock, namespace, tally } from './helpers.ts';
+import { DuplicateJobError, QueueServiceError, isQueueError, jobQueue, type WorkerEvent } from '../src/index.ts';
+import { closeAtEnd, namespace, tally } from './helpers.ts';
 
 type Handshake = { promise: Promise<void>; resolve: () => void };
 
@@ -98,7 +99,7 @@ describe('retries and dead letters', () => {
 
   it('retries a failed job after retryDelayMs via the delayed set, then completes it on attempt 2', async () => {
     const { redis } = await namespace();
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const queue = jobQueue(redis, { name: 'backoff', retryDelayMs: 60_000, clock });
     const attempts: number[] = [];
     closeAtEnd(
@@ -114,9 +115,9 @@ describe('retries and dead letters', () => {
     await eventually(async () => (await queue.stats()).delayed === 1, { what: 'the retry to be scheduled' });
     expect(await redis.zscore(queue.keys.delayed, 'flaky')).toBe(String(clock.now() + 60_000));
 
-    clock.advance(59_999);
+    await clock.advance(59_999);
     expect((await queue.reap()).promoted).toBe(0);
-    clock.advance(1);
+    await clock.advance(1);
     expect((await queue.reap()).promoted).toBe(1);
     await eventually(async () => (await queue.stats()).completed === 1, { what: 'the retry to complete' });
     expect(attempts).toEqual([1, 2]);
@@ -126,7 +127,7 @@ describe('retries and dead letters', () => {
 describe('visibility timeout and the reaper', () => {
   it('gives a job whose lease expired to another worker, and refuses the late ack of the first while the second runs it', async () => {
     const { redis } = await namespace();
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const queue = jobQueue(redis, { name: 'slow', visibilityTimeoutMs: 30_000, clock });
     const firstStarted = signalled();
     const finishFirst = signalled();
@@ -150,7 +151,7 @@ describe('visibility timeout and the reaper', () => {
     await queue.enqueue('report', { id: 'r1' });
     await firstStarted.promise;
 
-    clock.advance(30_000); // the lease deadline; the slow worker is alive but has not acked
+    await clock.advance(30_000); // the lease deadline; the slow worker is alive but has not acked
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 1, deadLettered: 0, orphansReturned: 0 });
     // The slow worker (one slot) is still inside its handler, so only the new one can take the retry.
     await worker('fast', secondStarted, finishSecond);
@@ -170,7 +171,7 @@ describe('visibility timeout and the reaper', () => {
 
   it('returns an id stranded between BLMOVE and claim once its worker misses its heartbeats', async () => {
     const { ns, redis } = await namespace();
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const queue = jobQueue(redis, { name: 'orphan', clock });
     await queue.enqueue('x', { id: 'o1' });
     // What a worker that died right after BLMOVE leaves behind: the id in its list, no lease.
@@ -180,7 +181,7 @@ describe('visibility timeout and the reaper', () => {
     await redis.zadd(queue.keys.workers, clock.now() + 3_000, ns.prefix + list);
 
     expect((await queue.reap()).orphansReturned).toBe(0); // heartbeat still valid: hands off
-    clock.advance(3_000);
+    await clock.advance(3_000);
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 0, orphansReturned: 1 });
     expect(await redis.lrange(queue.keys.ready, 0, -1)).toEqual(['o1']);
     expect(await redis.exists(list)).toBe(0);
@@ -189,7 +190,7 @@ describe('visibility timeout and the reaper', () => {
 
   it('dead-letters a job whose lease expired on its last attempt', async () => {
     const { redis } = await namespace();
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const queue = jobQueue(redis, { name: 'lastlease', maxAttempts: 1, visibilityTimeoutMs: 1_000, clock });
     const started = signalled();
     // The handler stops when its lease's signal aborts (after 1 s of real time), so close() can finish.
@@ -204,7 +205,7 @@ describe('visibility timeout and the reaper', () => {
     );
     await queue.enqueue('x', { id: 'once' });
     await started.promise;
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 1, orphansReturned: 0 });
     expect(await queue.deadLetters()).toEqual([
       {
@@ -220,7 +221,7 @@ describe('visibility timeout and the reaper', () => {
 describe('delayed jobs', () => {
   it('keeps a delayed job out of reach until its due time, then runs it', async () => {
     const { redis } = await namespace();
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const queue = jobQueue(redis, { name: 'delayed', clock });
     const ran: string[] = [];
     closeAtEnd(await queue.work(async (job) => void ran.push(job.id), { reap: false }));
@@ -228,10 +229,10 @@ describe('delayed jobs', () => {
     await queue.enqueue('now', { id: 'n1' });
     await eventually(() => ran.length === 1, { what: 'the immediate job' });
 
-    clock.advance(4_999);
+    await clock.advance(4_999);
     expect((await queue.reap()).promoted).toBe(0);
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 1, completed: 1 });
-    clock.advance(1);
+    await clock.advance(1);
     expect((await queue.reap()).promoted).toBe(1);
     await eventually(() => ran.length === 2, { what: 'the delayed job' });
     expect(ran).toEqual(['n1', 'd1']);
@@ -263,7 +264,7 @@ describe('Redis failures are surfaced', () => {
     await server.stop();
     const err = await queue.enqueue('x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueueServiceError);
-    expect(isQueueServiceError(err)).toBe(true);
+    expect(isQueueError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(/^enqueueing job "[0-9a-f-]{36}" on "down" failed: /);
     await eventually(() => events.some((e) => e.type === 'error'), { what: 'a worker error event' });
 

@@ -1,9 +1,10 @@
 // The contrast to pub/sub: the same notifications appended to a Redis stream (XADD) and read with
 // XREAD from the last id a reader has seen. Nothing is pushed, so nothing is lost while a reader is
 // away: it comes back, asks for "everything after <last id>" and catches up (as far as MAXLEN kept it).
+import type { Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import { redisCall, requireArg, requireKind, requirePositiveInt, serviceError } from './errors.ts';
-import { encodeEnvelope, requireClient, requireTopic, systemClock, type Clock, type Envelope } from './pubsub.ts';
+import { check, redisCall } from './errors.ts';
+import { encodeEnvelope, preciseClock, requireClient, requireTopic, type Envelope } from './pubsub.ts';
 
 export interface FeedEntry<T> {
   /** Stream id: pass the last one you processed as `from` to resume after it. */
@@ -23,10 +24,10 @@ export function feedWriter<T>(
   options: { stream: string; maxLen?: number; clock?: Clock },
 ): FeedWriter<T> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
-  const { stream, maxLen, clock = systemClock } = options;
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
+  const { stream, maxLen, clock = preciseClock } = options;
   requireTopic('stream', stream);
-  if (maxLen !== undefined) requirePositiveInt('maxLen', maxLen);
+  if (maxLen !== undefined) check.positiveInt('maxLen', maxLen);
   const trim: Array<string | number> = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
   return {
     stream,
@@ -60,10 +61,10 @@ export async function openFeedReader<T>(
   options: { stream: string; from?: string },
 ): Promise<FeedReader<T>> {
   requireClient(redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object with a stream', options);
   const { stream, from = '$' } = options;
   requireTopic('stream', stream);
-  requireArg(
+  check.that(
     from === '$' || from === '0' || STREAM_ID.test(from),
     'from',
     `must be '$', '0' or a stream id like 1700000000000-0`,
@@ -81,14 +82,11 @@ export async function openFeedReader<T>(
       return lastId;
     },
     async read({ count = 100, blockMs = 1_000 } = {}) {
-      requirePositiveInt('count', count);
-      requirePositiveInt('blockMs', blockMs);
-      let reply: Array<[string, Array<[string, string[]]>]> | null;
-      try {
-        reply = (await conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, lastId)) as typeof reply;
-      } catch (e) {
-        throw serviceError(`XREAD of "${stream}" after ${lastId}`, e);
-      }
+      check.positiveInt('count', count);
+      check.positiveInt('blockMs', blockMs);
+      const reply = (await redisCall(`XREAD of "${stream}" after ${lastId}`, () =>
+        conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, lastId),
+      )) as Array<[string, Array<[string, string[]]>]> | null;
       const entries = (reply?.[0]?.[1] ?? []).map(([id, fields]) => {
         const envelope = JSON.parse(fields[fields.indexOf('m') + 1] ?? 'null') as Envelope<T>;
         return { id, data: envelope.data, sentAt: envelope.sentAt };

@@ -2,12 +2,10 @@ export {
   publisher,
   subscribe,
   channelOf,
-  systemClock,
   type Publisher,
   type Subscription,
   type SubscribeOptions,
   type Notification,
-  type Clock,
 } from './pubsub.ts';
 export { feedWriter, openFeedReader, type FeedWriter, type FeedReader, type FeedEntry } from './feed.ts';
 export {
@@ -15,7 +13,6 @@ export {
   PubSubArgumentError,
   PubSubServiceError,
   isPubSubError,
-  isPubSubArgumentError,
-  isPubSubServiceError,
+  type AnyPubSubError,
   type PubSubErrorCode,
 } from './errors.ts';

@@ -1,23 +1,25 @@
 // Notifications fan-out with PUBLISH / SUBSCRIBE: one channel per topic ("news", "user:42") under a
 // namespace, a publisher that says how many subscribers got each message, and subscriptions on
 // connections of their own that report every moment they were deaf (at-most-once delivery).
+import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import { PubSubArgumentError, redisCall, requireArg, requireKind, requireName } from './errors.ts';
+import { PubSubArgumentError, check, redisCall } from './errors.ts';
 
-/** Wall-clock milliseconds with sub-millisecond precision (comparable across processes only to the clocks' sync). */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+/**
+ * The default clock: the kit's systemClock, but now() with sub-millisecond precision (epoch ms from
+ * performance.timeOrigin + performance.now()), because a notification's latency (receivedAt - sentAt)
+ * is often well under a millisecond. Comparable across processes only as far as their clocks agree.
+ */
+export const preciseClock: Clock = { ...systemClock, now: () => performance.timeOrigin + performance.now() };
 
 export function requireClient(redis: unknown): asserts redis is Redis {
   const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).publish === 'function';
-  requireKind(ok, 'redis', 'must be an ioredis client', redis);
+  check.kind(ok, 'redis', 'must be an ioredis client', redis);
 }
 
 const TOPIC = /^[A-Za-z0-9_.:-]{1,200}$/;
 export function requireTopic(name: string, topic: unknown): asserts topic is string {
-  requireArg(
+  check.that(
     typeof topic === 'string' && TOPIC.test(topic),
     name,
     'must be 1-200 characters of A-Z a-z 0-9 _ . : -',
@@ -40,7 +42,7 @@ export function encodeEnvelope(name: string, data: unknown, clock: Clock): strin
   } catch (e) {
     throw new PubSubArgumentError(`${name} must be JSON-serialisable (${(e as Error).message.split('\n')[0]})`);
   }
-  requireKind(
+  check.kind(
     json !== undefined && typeof data !== 'function',
     name,
     'must be JSON-serialisable (not undefined or a function)',
@@ -68,13 +70,8 @@ export interface Publisher<T> {
 
 export function publisher<T>(redis: Redis, options: { namespace: string; clock?: Clock }): Publisher<T> {
   requireClient(redis);
-  requireKind(
-    typeof options === 'object' && options !== null,
-    'options',
-    'must be an object with a namespace',
-    options,
-  );
-  const { namespace, clock = systemClock } = options;
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object with a namespace', options);
+  const { namespace, clock = preciseClock } = options;
   requireTopic('namespace', namespace);
   return {
     namespace,
@@ -126,23 +123,23 @@ export interface Subscription {
  */
 export async function subscribe<T>(redis: Redis, options: SubscribeOptions<T>): Promise<Subscription> {
   requireClient(redis);
-  requireKind(
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object with namespace, topics and handler',
     options,
   );
-  const { namespace, topics, handler, onGap, onError, signal, clock = systemClock } = options;
+  const { namespace, topics, handler, onGap, onError, signal, clock = preciseClock } = options;
   requireTopic('namespace', namespace);
-  requireKind(Array.isArray(topics) && topics.length > 0, 'topics', 'must be a non-empty array of topic names', topics);
+  check.kind(Array.isArray(topics) && topics.length > 0, 'topics', 'must be a non-empty array of topic names', topics);
   topics.forEach((t, i) => requireTopic(`topics[${i}]`, t));
-  requireKind(typeof handler === 'function', 'handler', 'must be a function (notification) => void', handler);
-  requireKind(onGap === undefined || typeof onGap === 'function', 'onGap', 'must be a function', onGap);
-  requireKind(onError === undefined || typeof onError === 'function', 'onError', 'must be a function', onError);
-  requireArg(signal === undefined || signal instanceof AbortSignal, 'signal', 'must be an AbortSignal', signal);
+  check.kind(typeof handler === 'function', 'handler', 'must be a function (notification) => void', handler);
+  if (onGap !== undefined) check.fn('onGap', onGap);
+  if (onError !== undefined) check.fn('onError', onError);
+  check.signal('signal', signal);
   const connectionName = options.connectionName ?? `sub:${namespace}`;
-  requireName('connectionName', connectionName);
-  requireArg(/^\S+$/.test(connectionName), 'connectionName', 'must not contain spaces', connectionName);
+  check.name('connectionName', connectionName);
+  check.that(/^\S+$/.test(connectionName), 'connectionName', 'must not contain spaces', connectionName);
 
   const prefix = `${namespace}:`;
   const current = new Set<string>();

@@ -5,9 +5,7 @@ import {
   PubSubArgumentError,
   PubSubServiceError,
   feedWriter,
-  isPubSubArgumentError,
   isPubSubError,
-  isPubSubServiceError,
   openFeedReader,
   publisher,
   subscribe,
@@ -33,7 +31,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'not an ioredis client',
     () => publisher({} as Redis, { namespace: 'n' }),
-    'redis must be an ioredis client (got object)',
+    'redis must be an ioredis client (got an object)',
   ],
   [
     'missing publisher options',
@@ -63,7 +61,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'function payload',
     () => publisher<unknown>(redis, { namespace: 'n' }).publish('t', () => 1),
-    'data must be JSON-serialisable (not undefined or a function) (got function)',
+    'data must be JSON-serialisable (not undefined or a function) (got a function)',
   ],
   [
     'cyclic payload',
@@ -75,7 +73,7 @@ const cases: Array<[string, () => unknown, string]> = [
     () => subscribe(redis, undefined as unknown as SubscribeOptions<unknown>),
     'options must be an object with namespace, topics and handler (got undefined)',
   ],
-  ['no topics', () => sub({ topics: [] }), 'topics must be a non-empty array of topic names (got object)'],
+  ['no topics', () => sub({ topics: [] }), 'topics must be a non-empty array of topic names (got an array)'],
   [
     'a bad topic among good ones',
     () => sub({ topics: ['ok', 'not ok'] }),
@@ -84,10 +82,10 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'handler that is not a function',
     () => sub({ handler: 'h' }),
-    'handler must be a function (notification) => void (got string)',
+    'handler must be a function (notification) => void (got a string)',
   ],
-  ['onGap that is not a function', () => sub({ onGap: true }), 'onGap must be a function (got boolean)'],
-  ['signal that is not an AbortSignal', () => sub({ signal: 'stop' }), 'signal must be an AbortSignal (got "stop")'],
+  ['onGap that is not a function', () => sub({ onGap: true }), 'onGap must be a function (got a boolean)'],
+  ['signal that is not an AbortSignal', () => sub({ signal: 'stop' }), 'signal must be an AbortSignal (got a string)'],
   [
     'connection name with a space',
     () => sub({ connectionName: 'my sub' }),
@@ -117,7 +115,7 @@ describe('bad arguments', () => {
         );
       expect(err).toBeInstanceOf(PubSubArgumentError);
       expect(isPubSubError(err)).toBe(true);
-      expect(isPubSubArgumentError(err)).toBe(true);
+      expect(isPubSubError(err, 'argument')).toBe(true);
       expect((err as Error).message).toBe(message);
       expect((err as Error).name).toBe('PubSubArgumentError');
     },
@@ -145,7 +143,7 @@ describe('Redis down (private server)', () => {
       .publish('news', 'x')
       .catch((e: unknown) => e);
     expect(published).toBeInstanceOf(PubSubServiceError);
-    expect(isPubSubServiceError(published)).toBe(true);
+    expect(isPubSubError(published, 'service')).toBe(true);
     expect((published as Error).message).toMatch(/^PUBLISH to "n:news" failed: /);
 
     const subscribed = await subscribe<string>(client, { namespace: 'n', topics: ['news'], handler }).catch(

@@ -1,17 +1,13 @@
-// Every error this package throws carries a brand and a code, so a caller can tell "you passed a bad
-// option" from "Redis failed" without matching message strings.
-
-const brand = Symbol.for('poc.redis-streams.error');
+// This package's domain errors, on the shared kit: each carries the package's scope and a code, so a
+// caller tells "you passed a bad option" from "Redis failed" with isStreamError(e, code), not by message.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type StreamErrorCode = 'argument' | 'service';
 
-export abstract class StreamError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: StreamErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isStreamError(e, code?)` tells them apart. */
+export abstract class StreamError extends PocError {
+  readonly scope = 'poc-redis-streams';
+  abstract override readonly code: StreamErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -24,43 +20,11 @@ export class StreamServiceError extends StreamError {
   readonly code = 'service';
 }
 
-export const isStreamError = (e: unknown): e is StreamError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isStreamArgumentError = (e: unknown): e is StreamArgumentError =>
-  isStreamError(e) && e.code === 'argument';
-export const isStreamServiceError = (e: unknown): e is StreamServiceError => isStreamError(e) && e.code === 'service';
+export type AnyStreamError = StreamArgumentError | StreamServiceError;
+/** The one guard: `isStreamError(e)`, or `isStreamError(e, 'service')` narrowed to StreamServiceError. */
+export const isStreamError = errorGuard<AnyStreamError>('poc-redis-streams');
 
-// --- argument checks -----------------------------------------------------------------------------
-
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
-
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new StreamArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** Like requireArg, but reports the value's type rather than the value (clients, functions, payloads). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new StreamArgumentError(`${name} ${rule} (got ${value === null ? 'null' : typeof value})`);
-}
-
-export function requirePositiveInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) > 0, name, 'must be a positive integer', value);
-}
-
-export function requireName(name: string, value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && value.length > 0, name, 'must be a non-empty string', value);
-}
-
-/** A client failure as a StreamServiceError that says what was being done. */
-export const serviceError = (what: string, e: unknown): StreamServiceError =>
-  new StreamServiceError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-
-/** Runs one Redis call and turns a client failure into a StreamServiceError that says what was being done. */
-export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isStreamError(e)) throw e;
-    throw serviceError(what, e);
-  }
-}
+/** Argument checks that throw StreamArgumentError: `check.positiveInt('batchSize', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new StreamArgumentError(p.message));
+/** Runs one Redis call; a client failure becomes a StreamServiceError naming what was being done. */
+export const redisCall = serviceCall((message, cause) => new StreamServiceError(message, { cause }));

@@ -4,7 +4,6 @@ export {
   consume,
   pendingSummary,
   readDeadLetters,
-  systemClock,
   type StreamEntry,
   type StreamProducer,
   type ProducerOptions,
@@ -12,15 +11,12 @@ export {
   type ConsumeStats,
   type Handler,
   type DeadLetter,
-  type Clock,
 } from './streams.ts';
-export { consumeWithoutAck, type NaiveConsumeOptions } from './naive-consumer.ts';
 export {
   StreamError,
   StreamArgumentError,
   StreamServiceError,
   isStreamError,
-  isStreamArgumentError,
-  isStreamServiceError,
+  type AnyStreamError,
   type StreamErrorCode,
 } from './errors.ts';

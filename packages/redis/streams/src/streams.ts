@@ -1,16 +1,9 @@
 // A work queue on a Redis stream: XADD with MAXLEN ~ trimming, one consumer group whose members read
 // with XREADGROUP and XACK only after their handler succeeded, XAUTOCLAIM of what a crashed member left
 // pending, and a dead-letter stream for messages that keep failing.
+import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import {
-  StreamArgumentError,
-  redisCall,
-  requireArg,
-  serviceError,
-  requireKind,
-  requireName,
-  requirePositiveInt,
-} from './errors.ts';
+import { StreamArgumentError, check, redisCall } from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 /** One message as a handler sees it. */
@@ -22,15 +15,9 @@ export interface StreamEntry<T> {
   readonly deliveries: number;
 }
 
-/** Monotonic milliseconds; inject a fake one to test scheduling without waiting. */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => performance.now() };
-
 export function requireClient(redis: unknown, name = 'redis'): asserts redis is Redis {
   const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).xadd === 'function';
-  requireKind(ok, name, 'must be an ioredis client', redis);
+  check.kind(ok, name, 'must be an ioredis client', redis);
 }
 
 // The payload travels as JSON in one field; a message written by anyone else fails to parse in the
@@ -43,7 +30,7 @@ function encode(name: string, data: unknown): string {
   } catch (e) {
     throw new StreamArgumentError(`${name} must be JSON-serialisable (${(e as Error).message.split('\n')[0]})`);
   }
-  requireKind(typeof json === 'string', name, 'must be JSON-serialisable (not undefined or a function)', data);
+  check.kind(typeof json === 'string', name, 'must be JSON-serialisable (not undefined or a function)', data);
   return json;
 }
 function decode<T>(fields: readonly string[]): T {
@@ -73,15 +60,15 @@ export interface StreamProducer<T> {
 
 export function streamProducer<T>(redis: Redis, options: ProducerOptions): StreamProducer<T> {
   requireClient(redis);
-  requireKind(
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object with at least stream',
     options,
   );
   const { stream, maxLen, exactTrim = false } = options;
-  requireName('stream', stream);
-  if (maxLen !== undefined) requirePositiveInt('maxLen', maxLen);
+  check.name('stream', stream);
+  if (maxLen !== undefined) check.positiveInt('maxLen', maxLen);
   const trim: Array<string | number> = maxLen === undefined ? [] : ['MAXLEN', exactTrim ? '=' : '~', maxLen];
   const args = (json: string): Array<string | number> => [...trim, '*', DATA, json];
   return {
@@ -92,7 +79,7 @@ export function streamProducer<T>(redis: Redis, options: ProducerOptions): Strea
       return id!;
     },
     async addMany(items) {
-      requireKind(Array.isArray(items), 'items', 'must be an array', items);
+      check.kind(Array.isArray(items), 'items', 'must be an array', items);
       const jsons = items.map((item, i) => encode(`items[${i}]`, item));
       if (jsons.length === 0) return [];
       const results = await redisCall(`XADD of ${jsons.length} messages to "${stream}"`, async () => {
@@ -100,10 +87,10 @@ export function streamProducer<T>(redis: Redis, options: ProducerOptions): Strea
         for (const json of jsons) pipeline.xadd(stream, ...(args(json) as [string]));
         return (await pipeline.exec()) ?? [];
       });
-      return results.map(([err, id], i) => {
-        if (err) throw serviceError(`XADD of message ${i} to "${stream}"`, err);
-        return id as string;
-      });
+      const failed = results.findIndex(([err]) => err);
+      if (failed >= 0)
+        await redisCall(`XADD of message ${failed} to "${stream}"`, () => Promise.reject(results[failed]![0]));
+      return results.map(([, id]) => id as string);
     },
   };
 }
@@ -122,18 +109,20 @@ export async function ensureGroup(
   startId: '0' | '$' = '0',
 ): Promise<boolean> {
   requireClient(redis);
-  requireName('stream', stream);
-  requireName('group', group);
-  requireArg(startId === '0' || startId === '$', 'startId', `must be '0' or '$'`, startId);
+  check.name('stream', stream);
+  check.name('group', group);
+  check.oneOf('startId', startId, ['0', '$']);
   // ioredis's keyPrefix does not reach the key of XGROUP (it follows a subcommand), so add it here.
   const key = `${redis.options.keyPrefix ?? ''}${stream}`;
-  try {
-    await redis.xgroup('CREATE', key, group, startId, 'MKSTREAM');
-    return true;
-  } catch (e) {
-    if (e instanceof Error && e.message.startsWith('BUSYGROUP')) return false;
-    throw serviceError(`creating group "${group}" on "${stream}"`, e);
-  }
+  return redisCall(`creating group "${group}" on "${stream}"`, () =>
+    redis.xgroup('CREATE', key, group, startId, 'MKSTREAM').then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof Error && e.message.startsWith('BUSYGROUP')) return false;
+        throw e;
+      },
+    ),
+  );
 }
 
 /** How many messages the group has delivered and not yet acknowledged, in total and per consumer. */
@@ -143,8 +132,8 @@ export async function pendingSummary(
   group: string,
 ): Promise<{ count: number; consumers: Record<string, number> }> {
   requireClient(redis);
-  requireName('stream', stream);
-  requireName('group', group);
+  check.name('stream', stream);
+  check.name('group', group);
   const reply = (await redisCall(`XPENDING of "${group}" on "${stream}"`, () => redis.xpending(stream, group))) as [
     number,
     string | null,
@@ -171,8 +160,8 @@ export interface DeadLetter {
 /** Reads up to `count` dead letters, oldest first. */
 export async function readDeadLetters(redis: Redis, deadLetterStream: string, count = 100): Promise<DeadLetter[]> {
   requireClient(redis);
-  requireName('deadLetterStream', deadLetterStream);
-  requirePositiveInt('count', count);
+  check.name('deadLetterStream', deadLetterStream);
+  check.positiveInt('count', count);
   const entries = await redisCall(`XRANGE of "${deadLetterStream}"`, () =>
     redis.xrange(deadLetterStream, '-', '+', 'COUNT', count),
   );
@@ -219,6 +208,7 @@ export interface ConsumeOptions<T> {
   onDeadLetter?: (ids: string[]) => void;
   /** Pending messages MAXLEN trimming deleted before anyone processed them: they are gone. */
   onTrimmed?: (ids: string[]) => void;
+  /** When to look for claimable messages (default: the kit's systemClock). */
   clock?: Clock;
 }
 
@@ -242,7 +232,7 @@ interface Settings<T> extends Required<Omit<ConsumeOptions<T>, 'signal' | 'onErr
 
 function consumeSettings<T>(redis: unknown, options: ConsumeOptions<T>): Settings<T> {
   requireClient(redis);
-  requireKind(
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object with stream, group, consumer and handler',
@@ -260,25 +250,20 @@ function consumeSettings<T>(redis: unknown, options: ConsumeOptions<T>): Setting
     maxDeliveries = 5,
   } = options;
   const { claimEveryMs = claimIdleMs, deadLetterStream = `${stream}:dead`, clock = systemClock } = options;
-  requireName('stream', stream);
-  requireName('group', group);
-  requireName('consumer', consumer);
-  requireKind(typeof handler === 'function', 'handler', 'must be a function (entry, signal) => Promise<void>', handler);
-  requireArg(signal === undefined || signal instanceof AbortSignal, 'signal', 'must be an AbortSignal', signal);
-  requirePositiveInt('batchSize', batchSize);
-  requirePositiveInt('blockMs', blockMs);
-  requirePositiveInt('claimIdleMs', claimIdleMs);
-  requirePositiveInt('claimEveryMs', claimEveryMs);
-  requirePositiveInt('maxDeliveries', maxDeliveries);
-  requireName('deadLetterStream', deadLetterStream);
-  requireArg(deadLetterStream !== stream, 'deadLetterStream', 'must differ from stream', deadLetterStream);
+  check.name('stream', stream);
+  check.name('group', group);
+  check.name('consumer', consumer);
+  check.kind(typeof handler === 'function', 'handler', 'must be a function (entry, signal) => Promise<void>', handler);
+  check.signal('signal', signal);
+  check.positiveInt('batchSize', batchSize);
+  check.positiveInt('blockMs', blockMs);
+  check.positiveInt('claimIdleMs', claimIdleMs);
+  check.positiveInt('claimEveryMs', claimEveryMs);
+  check.positiveInt('maxDeliveries', maxDeliveries);
+  check.name('deadLetterStream', deadLetterStream);
+  check.that(deadLetterStream !== stream, 'deadLetterStream', 'must differ from stream', deadLetterStream);
   for (const hook of ['onError', 'onDeadLetter', 'onTrimmed'] as const) {
-    requireKind(
-      options[hook] === undefined || typeof options[hook] === 'function',
-      hook,
-      'must be a function',
-      options[hook],
-    );
+    if (options[hook] !== undefined) check.fn(hook, options[hook]);
   }
   return {
     stream,
@@ -340,14 +325,14 @@ export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Prom
         continue;
       }
       acks.push(
-        redis.xack(s.stream, s.group, id).then(
+        redisCall(`XACK on "${s.stream}"`, () => redis.xack(s.stream, s.group, id)).then(
           () => void stats.acked++,
           (e: unknown) => void (ackFailure ??= e),
         ),
       );
     }
     await Promise.all(acks);
-    if (ackFailure !== undefined) throw serviceError(`XACK on "${s.stream}"`, ackFailure);
+    if (ackFailure !== undefined) throw ackFailure;
   };
 
   let cursor = '0-0';
@@ -393,21 +378,23 @@ export async function consume<T>(redis: Redis, options: ConsumeOptions<T>): Prom
       const blockFor = Math.max(1, Math.min(s.blockMs, Math.ceil(nextClaimAt - s.clock.now())));
       let reply: ReadReply;
       try {
-        reply = (await blocking.xreadgroup(
-          'GROUP',
-          s.group,
-          s.consumer,
-          'COUNT',
-          s.batchSize,
-          'BLOCK',
-          blockFor,
-          'STREAMS',
-          s.stream,
-          '>',
+        reply = (await redisCall(`XREADGROUP of "${s.group}" on "${s.stream}"`, () =>
+          blocking.xreadgroup(
+            'GROUP',
+            s.group,
+            s.consumer,
+            'COUNT',
+            s.batchSize,
+            'BLOCK',
+            blockFor,
+            'STREAMS',
+            s.stream,
+            '>',
+          ),
         )) as ReadReply;
       } catch (e) {
         if (signal.aborted) break;
-        throw serviceError(`XREADGROUP of "${s.group}" on "${s.stream}"`, e);
+        throw e;
       }
       const entries = reply?.[0]?.[1] ?? [];
       stats.delivered += entries.length;

@@ -4,7 +4,7 @@ import {
   StreamServiceError,
   consume,
   ensureGroup,
-  isStreamServiceError,
+  isStreamError,
   pendingSummary,
   streamProducer,
 } from '../src/index.ts';
@@ -43,7 +43,7 @@ describe('Redis failures and restarts (private server)', () => {
 
     const err = await running;
     expect(err).toBeInstanceOf(StreamServiceError);
-    expect(isStreamServiceError(err)).toBe(true);
+    expect(isStreamError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(
       /^(XREADGROUP of "workers" on "jobs"|claiming idle messages of "workers" on "jobs") failed: /,
     );

@@ -1,8 +1,9 @@
 // The consumer most people write first, kept for contrast: XREADGROUP ... NOACK counts a message as
 // acknowledged the moment it is read, so nothing is left pending. A consumer that crashes after a read
 // and before its handler finishes loses those messages: no other member can ever claim them.
+// Not part of the main API: import it from 'poc-redis-streams/naive'.
 import type { Redis } from 'ioredis';
-import { requireArg, requireKind, requireName, requirePositiveInt, serviceError } from './errors.ts';
+import { check, redisCall } from './errors.ts';
 import { requireClient, type Handler } from './streams.ts';
 
 export interface NaiveConsumeOptions<T> {
@@ -19,13 +20,13 @@ export interface NaiveConsumeOptions<T> {
 export async function consumeWithoutAck<T>(redis: Redis, options: NaiveConsumeOptions<T>): Promise<number> {
   requireClient(redis);
   const { stream, group, consumer, handler, signal, batchSize = 10, blockMs = 1_000 } = options;
-  requireName('stream', stream);
-  requireName('group', group);
-  requireName('consumer', consumer);
-  requireKind(typeof handler === 'function', 'handler', 'must be a function (entry, signal) => Promise<void>', handler);
-  requireArg(signal === undefined || signal instanceof AbortSignal, 'signal', 'must be an AbortSignal', signal);
-  requirePositiveInt('batchSize', batchSize);
-  requirePositiveInt('blockMs', blockMs);
+  check.name('stream', stream);
+  check.name('group', group);
+  check.name('consumer', consumer);
+  check.kind(typeof handler === 'function', 'handler', 'must be a function (entry, signal) => Promise<void>', handler);
+  check.signal('signal', signal);
+  check.positiveInt('batchSize', batchSize);
+  check.positiveInt('blockMs', blockMs);
   const stop = signal ?? new AbortController().signal;
   const blocking = redis.duplicate();
   blocking.on('error', () => {});
@@ -36,22 +37,24 @@ export async function consumeWithoutAck<T>(redis: Redis, options: NaiveConsumeOp
     while (!stop.aborted) {
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        reply = (await blocking.xreadgroup(
-          'GROUP',
-          group,
-          consumer,
-          'COUNT',
-          batchSize,
-          'BLOCK',
-          blockMs,
-          'NOACK',
-          'STREAMS',
-          stream,
-          '>',
+        reply = (await redisCall(`XREADGROUP of "${group}" on "${stream}"`, () =>
+          blocking.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            batchSize,
+            'BLOCK',
+            blockMs,
+            'NOACK',
+            'STREAMS',
+            stream,
+            '>',
+          ),
         )) as typeof reply;
       } catch (e) {
         if (stop.aborted) break;
-        throw serviceError(`XREADGROUP of "${group}" on "${stream}"`, e);
+        throw e;
       }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         if (stop.aborted) break;
