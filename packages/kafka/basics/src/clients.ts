@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Consumer, IHeaders, ISocketFactory, KafkaMessage, Producer, RecordMetadata } from 'kafkajs';
-import { MessageValidationError, kafkaCall, requireArg, requireKind, requireTopicName } from './errors.ts';
+import { MessageValidationError, check, kafkaCall, requireTopicName } from './errors.ts';
 import type { DecodeFailure, Topic } from './topics.ts';
 
 export type Acks = -1 | 0 | 1;
@@ -34,26 +34,22 @@ const isConsumer = (c: unknown): c is Consumer => typeof (c as Consumer | undefi
 const isTopic = (t: unknown): t is Topic<unknown> => typeof (t as Topic<unknown> | undefined)?.decode === 'function';
 
 export function typedProducer(producer: Producer, options: TypedProducerOptions = {}): TypedProducer {
-  requireKind(isProducer(producer), 'producer', 'must be a KafkaJS producer', producer);
+  check.kind(isProducer(producer), 'producer', 'must be a KafkaJS producer', producer);
+  check.options('options', options);
   const { acks = -1, validate = true } = options;
-  requireArg(acks === -1 || acks === 0 || acks === 1, 'acks', 'must be -1 (all), 0 or 1', acks);
-  requireArg(typeof validate === 'boolean', 'validate', 'must be a boolean', validate);
+  check.that(acks === -1 || acks === 0 || acks === 1, 'acks', 'must be -1 (all), 0 or 1', acks);
+  check.that(typeof validate === 'boolean', 'validate', 'must be a boolean', validate);
   return {
     async send(topic, messages) {
-      requireKind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
-      requireKind(
+      check.kind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
+      check.kind(
         Array.isArray(messages) && messages.length > 0,
         'messages',
         'must be a non-empty array of { key, value }',
         messages,
       );
       const encoded = messages.map((m, i) => {
-        requireArg(
-          typeof m?.key === 'string' && m.key.length > 0,
-          `messages[${i}].key`,
-          'must be a non-empty string',
-          m?.key,
-        );
+        check.name(`messages[${i}].key`, m?.key);
         let value = m.value;
         if (validate) {
           const r = topic.check(m.value);
@@ -120,24 +116,24 @@ export interface TypedConsumerOptions<T> {
  * on, so it is never lost and never blocks the partition.
  */
 export async function runTypedConsumer<T>(consumer: Consumer, options: TypedConsumerOptions<T>): Promise<void> {
-  requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
-  requireKind(
+  check.kind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object { topic, handle, deadLetter }',
     options,
   );
   const { topic, handle, deadLetter, validate = true, fromBeginning = false, onDeadLetter } = options;
-  requireKind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
-  requireKind(typeof handle === 'function', 'handle', 'must be a function (message) => Promise<void>', handle);
-  requireKind(
+  check.kind(isTopic(topic), 'topic', 'must be a Topic made by topic({ name, schema })', topic);
+  check.kind(typeof handle === 'function', 'handle', 'must be a function (message) => Promise<void>', handle);
+  check.kind(
     isProducer(deadLetter?.producer),
     'deadLetter.producer',
     'must be a KafkaJS producer',
     deadLetter?.producer,
   );
   requireTopicName('deadLetter.topic', deadLetter.topic);
-  requireArg(
+  check.that(
     deadLetter.topic !== topic.name,
     'deadLetter.topic',
     'must differ from the topic it protects',
@@ -221,7 +217,7 @@ export function redirectingSocketFactory(
   routes: Record<string, string>,
   onConnection?: (target: string, redirected: boolean) => void,
 ): ISocketFactory {
-  requireKind(
+  check.kind(
     typeof routes === 'object' && routes !== null,
     'routes',
     'must be an object { "host:port": "host:port" }',
@@ -230,7 +226,7 @@ export function redirectingSocketFactory(
   const parsed = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(routes)) {
     const m = /^(.+):(\d{1,5})$/.exec(to);
-    requireArg(m !== null && /^.+:\d{1,5}$/.test(from), `routes["${from}"]`, 'must map "host:port" to "host:port"', to);
+    check.that(m !== null && /^.+:\d{1,5}$/.test(from), `routes["${from}"]`, 'must map "host:port" to "host:port"', to);
     parsed.set(from, { host: m[1]!, port: Number(m[2]) });
   }
   return ({ host, port, ssl, onConnect }) => {

@@ -1,18 +1,14 @@
-// Every error this package throws carries a brand and a code, so a caller can tell "you passed a bad
-// argument" from "this message does not match the topic's schema" from "Kafka failed" without
-// matching message strings.
-
-const brand = Symbol.for('poc.kafka-basics.error');
+// Every error this package throws is a KafkaPocError with a code, so a caller can tell "you passed a
+// bad argument" from "this message does not match the topic's schema" from "Kafka failed" with one
+// guard, `isKafkaPocError(e, 'validation')`, without matching message strings.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type KafkaPocErrorCode = 'argument' | 'validation' | 'service';
 
-export abstract class KafkaPocError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: KafkaPocErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isKafkaPocError(e, code?)` tells them apart. */
+export abstract class KafkaPocError extends PocError {
+  readonly scope = 'poc-kafka-basics';
+  abstract override readonly code: KafkaPocErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -37,52 +33,32 @@ export class KafkaServiceError extends KafkaPocError {
   readonly code = 'service';
 }
 
-export const isKafkaPocError = (e: unknown): e is KafkaPocError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isKafkaArgumentError = (e: unknown): e is KafkaArgumentError =>
-  isKafkaPocError(e) && e.code === 'argument';
-export const isMessageValidationError = (e: unknown): e is MessageValidationError =>
-  isKafkaPocError(e) && e.code === 'validation';
-export const isKafkaServiceError = (e: unknown): e is KafkaServiceError => isKafkaPocError(e) && e.code === 'service';
+export type AnyKafkaPocError = KafkaArgumentError | MessageValidationError | KafkaServiceError;
+/** The one guard: `isKafkaPocError(e)`, or `isKafkaPocError(e, 'validation')` narrowed to MessageValidationError. */
+export const isKafkaPocError = errorGuard<AnyKafkaPocError>('poc-kafka-basics');
 
-// --- argument checks -----------------------------------------------------------------------------
-
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : Array.isArray(v) ? 'array' : String(v));
-
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new KafkaArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** Like requireArg, but reports the value's type rather than the value (clients, functions, schemas). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok)
-    throw new KafkaArgumentError(
-      `${name} ${rule} (got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
-    );
-}
-
-export function requirePositiveInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) > 0, name, 'must be a positive integer', value);
-}
+/** Argument checks that throw KafkaArgumentError: `check.positiveInt('partitions', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new KafkaArgumentError(p.message));
 
 /** Kafka's own rule for topic names (kafka.common.internals.Topic): 1-249 of [a-zA-Z0-9._-]. */
-export function requireTopicName(name: string, value: unknown): asserts value is string {
-  requireArg(
+export function requireTopicName(argument: string, value: unknown): asserts value is string {
+  check.that(
     typeof value === 'string' && /^[a-zA-Z0-9._-]{1,249}$/.test(value) && value !== '.' && value !== '..',
-    name,
+    argument,
     'must be 1-249 characters of [a-zA-Z0-9._-], not "." or ".."',
     value,
   );
 }
 
-/** Runs one KafkaJS call and turns its failure into a KafkaServiceError that says what was being done. */
-export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isKafkaPocError(e)) throw e;
-    throw new KafkaServiceError(`${what} failed: ${describeKafkaError(e)}`, { cause: e });
-  }
+/**
+ * Runs one KafkaJS call; its failure becomes a KafkaServiceError that says what was being done and
+ * KafkaJS's chain of causes (this package's own errors pass through unchanged).
+ */
+export function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const wrapped = serviceCall(
+    (_message, cause) => new KafkaServiceError(`${what} failed: ${describeKafkaError(cause)}`, { cause }),
+  );
+  return wrapped(what, call);
 }
 
 /** KafkaJS wraps the real failure (refused connection, timeout) in a "retries exceeded" error; show both. */

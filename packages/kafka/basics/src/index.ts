@@ -26,9 +26,7 @@ export {
   MessageValidationError,
   KafkaServiceError,
   isKafkaPocError,
-  isKafkaArgumentError,
-  isMessageValidationError,
-  isKafkaServiceError,
   describeKafkaError,
+  type AnyKafkaPocError,
   type KafkaPocErrorCode,
 } from './errors.ts';

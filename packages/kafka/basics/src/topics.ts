@@ -3,7 +3,7 @@
 // (a producer that skipped validation, or an older version of it, cannot crash the consumer).
 import type { Admin } from 'kafkajs';
 import type { z } from 'zod';
-import { kafkaCall, requireArg, requireKind, requirePositiveInt, requireTopicName } from './errors.ts';
+import { check, kafkaCall, requireTopicName } from './errors.ts';
 
 export type DecodeFailure = 'empty' | 'invalid-json' | 'schema-violation';
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DecodeFailure; detail: string };
@@ -29,11 +29,11 @@ export function describeIssues(error: z.ZodError): string {
 
 /** A typed topic: `topic({ name: 'orders', schema: z.object({ id: z.string() }) })` is a Topic<{ id: string }>. */
 export function topic<T>(spec: { name: string; schema: z.ZodType<T> }): Topic<T> {
-  requireKind(typeof spec === 'object' && spec !== null, 'spec', 'must be an object { name, schema }', spec);
+  check.kind(typeof spec === 'object' && spec !== null, 'spec', 'must be an object { name, schema }', spec);
   requireTopicName('name', spec.name);
-  requireKind(isZodSchema(spec.schema), 'schema', 'must be a zod schema (something with safeParse)', spec.schema);
+  check.kind(isZodSchema(spec.schema), 'schema', 'must be a zod schema (something with safeParse)', spec.schema);
   const { name, schema } = spec;
-  const check = (value: unknown): Decoded<T> => {
+  const checkValue = (value: unknown): Decoded<T> => {
     const r = schema.safeParse(value);
     return r.success
       ? { ok: true, value: r.data }
@@ -42,7 +42,7 @@ export function topic<T>(spec: { name: string; schema: z.ZodType<T> }): Topic<T>
   return {
     name,
     schema,
-    check,
+    check: checkValue,
     serialize: (value) => Buffer.from(JSON.stringify(value)),
     decode(bytes, validate = true) {
       if (bytes === null || bytes.length === 0)
@@ -53,7 +53,7 @@ export function topic<T>(spec: { name: string; schema: z.ZodType<T> }): Topic<T>
       } catch (e) {
         return { ok: false, reason: 'invalid-json', detail: (e as Error).message };
       }
-      return validate ? check(parsed) : { ok: true, value: parsed as T };
+      return validate ? checkValue(parsed) : { ok: true, value: parsed as T };
     },
   };
 }
@@ -68,8 +68,8 @@ export interface TopicSpec {
  * names it created. Replication factor 1: the POC runs a single broker (use 3 in production).
  */
 export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
-  requireKind(typeof admin?.createTopics === 'function', 'admin', 'must be a KafkaJS admin client', admin);
-  requireKind(
+  check.kind(typeof admin?.createTopics === 'function', 'admin', 'must be a KafkaJS admin client', admin);
+  check.kind(
     Array.isArray(specs) && specs.length > 0,
     'specs',
     'must be a non-empty array of { topic, partitions }',
@@ -78,10 +78,10 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   const wanted = specs.map((s, i) => {
     const name = typeof s?.topic === 'string' ? s.topic : s?.topic?.name;
     requireTopicName(`specs[${i}].topic`, name);
-    requirePositiveInt(`specs[${i}].partitions`, s.partitions);
+    check.positiveInt(`specs[${i}].partitions`, s.partitions);
     return { topic: name, numPartitions: s.partitions, replicationFactor: 1 };
   });
-  requireArg(
+  check.that(
     new Set(wanted.map((w) => w.topic)).size === wanted.length,
     'specs',
     'must not name a topic twice',

@@ -1,6 +1,13 @@
 import { eventually, kafkaNamespace, type KafkaNamespace } from '@poc/harness';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEAD_LETTER_HEADERS, ensureTopics, runTypedConsumer, typedProducer, type DeadLetter } from '../src/index.ts';
+import {
+  DEAD_LETTER_HEADERS,
+  ensureTopics,
+  isKafkaPocError,
+  runTypedConsumer,
+  typedProducer,
+  type DeadLetter,
+} from '../src/index.ts';
 import { consumerFor, eventTopic, producerFor, range, readAll, type RawMessage, type Event } from './helpers.ts';
 
 let ns: KafkaNamespace;
@@ -133,6 +140,10 @@ describe('dead-letter topic', () => {
       ])
       .catch((e: unknown) => e);
     expect((err as Error).name).toBe('MessageValidationError');
+    expect(isKafkaPocError(err, 'validation') && { topic: err.topic, index: err.index }).toEqual({
+      topic: t.name,
+      index: 1,
+    });
     expect((err as Error).message).toBe(
       `messages[1] for topic "${t.name}" does not match its schema: entity: Too small: expected string to have >=1 characters; seq: Invalid input: expected int, received number`,
     );

@@ -7,7 +7,7 @@ import {
   proxyTo,
 } from '@poc/harness';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { KafkaServiceError, isKafkaServiceError, redirectingSocketFactory, typedProducer } from '../src/index.ts';
+import { KafkaServiceError, isKafkaPocError, redirectingSocketFactory, typedProducer } from '../src/index.ts';
 import { eventTopic, producerFor, range, readAll, type RawMessage } from './helpers.ts';
 
 let ns: KafkaNamespace;
@@ -64,7 +64,7 @@ describe('producer behind toxiproxy (all broker connections redirected through i
     await proxy.cut();
     const err = await producer.send(t, [value(3)]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KafkaServiceError);
-    expect(isKafkaServiceError(err)).toBe(true);
+    expect(isKafkaPocError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(
       new RegExp(`^sending 1 message\\(s\\) to "${t.name}" failed: KafkaJS\\w+Error: `),
     );

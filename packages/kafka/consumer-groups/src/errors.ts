@@ -1,17 +1,13 @@
-// Every error this package throws carries a brand and a code: "you passed a bad argument" vs "Kafka
-// failed" without matching message strings.
-
-const brand = Symbol.for('poc.kafka-consumer-groups.error');
+// Every error this package throws is a GroupError with a code: "you passed a bad argument" vs "Kafka
+// failed", told apart by one guard, `isGroupError(e, 'service')`, without matching message strings.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type GroupErrorCode = 'argument' | 'service';
 
-export abstract class GroupError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: GroupErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isGroupError(e, code?)` tells them apart. */
+export abstract class GroupError extends PocError {
+  readonly scope = 'poc-kafka-consumer-groups';
+  abstract override readonly code: GroupErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -24,34 +20,25 @@ export class GroupServiceError extends GroupError {
   readonly code = 'service';
 }
 
-export const isGroupError = (e: unknown): e is GroupError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isGroupArgumentError = (e: unknown): e is GroupArgumentError => isGroupError(e) && e.code === 'argument';
-export const isGroupServiceError = (e: unknown): e is GroupServiceError => isGroupError(e) && e.code === 'service';
+export type AnyGroupError = GroupArgumentError | GroupServiceError;
+/** The one guard: `isGroupError(e)`, or `isGroupError(e, 'service')` narrowed to GroupServiceError. */
+export const isGroupError = errorGuard<AnyGroupError>('poc-kafka-consumer-groups');
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
+/** Argument checks that throw GroupArgumentError: `check.positiveInt('commitEvery', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new GroupArgumentError(p.message));
 
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new GroupArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** Like requireArg, but reports the value's type (clients, functions). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new GroupArgumentError(`${name} ${rule} (got ${value === null ? 'null' : typeof value})`);
-}
-
-export function requireName(name: string, value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && value.length > 0, name, 'must be a non-empty string', value);
-}
-
-/** Runs one KafkaJS call and turns its failure into a GroupServiceError that says what was being done. */
-export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isGroupError(e)) throw e;
-    throw new GroupServiceError(`${what} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, {
-      cause: e,
-    });
-  }
+/**
+ * Runs one KafkaJS call; its failure becomes a GroupServiceError that says what was being done and
+ * which KafkaJS error it was (e.g. "KafkaJSNumberOfRetriesExceeded: ..."); this package's own errors
+ * pass through unchanged.
+ */
+export function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const wrapped = serviceCall(
+    (_message, cause) =>
+      new GroupServiceError(
+        `${what} failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+        { cause },
+      ),
+  );
+  return wrapped(what, call);
 }

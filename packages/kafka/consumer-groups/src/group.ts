@@ -1,7 +1,7 @@
 // A consumer group from the outside (who owns which partition, how far behind it is) and from the
 // inside (when a member commits what it has read).
 import { AssignerProtocol, type Admin, type Consumer, type EachMessagePayload } from 'kafkajs';
-import { kafkaCall, requireArg, requireKind, requireName } from './errors.ts';
+import { check, kafkaCall } from './errors.ts';
 
 export type CommitMode = 'auto' | 'after-processing';
 
@@ -26,34 +26,24 @@ const isAdmin = (a: unknown): a is Admin => typeof (a as Admin | undefined)?.fet
 
 /** Subscribes a connected consumer and runs it with the chosen commit strategy. */
 export async function runGroupConsumer(consumer: Consumer, options: GroupConsumerOptions): Promise<void> {
-  requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
-  requireKind(
+  check.kind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object { topic, commit, handle }',
     options,
   );
   const { topic, commit, commitEvery = 1, handle, fromBeginning = false } = options;
-  requireName('topic', topic);
-  requireArg(
-    commit === 'auto' || commit === 'after-processing',
-    'commit',
-    'must be "auto" or "after-processing"',
-    commit,
-  );
-  requireArg(
-    Number.isSafeInteger(commitEvery) && commitEvery > 0,
-    'commitEvery',
-    'must be a positive integer',
-    commitEvery,
-  );
-  requireArg(
+  check.name('topic', topic);
+  check.oneOf('commit', commit, ['auto', 'after-processing']);
+  check.positiveInt('commitEvery', commitEvery);
+  check.that(
     commit === 'after-processing' || options.commitEvery === undefined,
     'commitEvery',
     'only applies to commit "after-processing"',
     commitEvery,
   );
-  requireKind(typeof handle === 'function', 'handle', 'must be a function (payload) => Promise<void>', handle);
+  check.kind(typeof handle === 'function', 'handle', 'must be a function (payload) => Promise<void>', handle);
 
   await kafkaCall(`subscribing to "${topic}"`, () => consumer.subscribe({ topics: [topic], fromBeginning }));
   if (commit === 'auto') {
@@ -109,9 +99,9 @@ export interface GroupLag {
 
 /** Consumer lag = log end offset − committed offset, per partition (admin.fetchTopicOffsets − fetchOffsets). */
 export async function consumerLag(admin: Admin, groupId: string, topic: string): Promise<GroupLag> {
-  requireKind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
-  requireName('groupId', groupId);
-  requireName('topic', topic);
+  check.kind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
+  check.name('groupId', groupId);
+  check.name('topic', topic);
   const [ends, committed] = await Promise.all([
     kafkaCall(`fetching the offsets of "${topic}"`, () => admin.fetchTopicOffsets(topic)),
     kafkaCall(`fetching the committed offsets of group "${groupId}"`, () =>
@@ -138,9 +128,9 @@ export interface GroupAssignment {
 
 /** Who owns which partition right now, as the group coordinator sees it (admin.describeGroups). */
 export async function describeAssignment(admin: Admin, groupId: string, topic: string): Promise<GroupAssignment> {
-  requireKind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
-  requireName('groupId', groupId);
-  requireName('topic', topic);
+  check.kind(isAdmin(admin), 'admin', 'must be a KafkaJS admin client', admin);
+  check.name('groupId', groupId);
+  check.name('topic', topic);
   const { groups } = await kafkaCall(`describing group "${groupId}"`, () => admin.describeGroups([groupId]));
   const group = groups[0]!;
   const members = group.members.map((m) => {
@@ -169,8 +159,8 @@ export interface AssignmentTracker {
 }
 
 export function trackAssignment(consumer: Consumer, topic: string): AssignmentTracker {
-  requireKind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
-  requireName('topic', topic);
+  check.kind(isConsumer(consumer), 'consumer', 'must be a KafkaJS consumer', consumer);
+  check.name('topic', topic);
   let current: number[] = [];
   let member = '';
   let joins = 0;

@@ -16,7 +16,6 @@ export {
   GroupArgumentError,
   GroupServiceError,
   isGroupError,
-  isGroupArgumentError,
-  isGroupServiceError,
+  type AnyGroupError,
   type GroupErrorCode,
 } from './errors.ts';

@@ -5,7 +5,6 @@ import {
   GroupArgumentError,
   consumerLag,
   describeAssignment,
-  isGroupArgumentError,
   isGroupError,
   runGroupConsumer,
   trackAssignment,
@@ -23,7 +22,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'consumer that is not a KafkaJS consumer',
     () => runGroupConsumer({} as Consumer, { topic: 't', commit: 'auto', handle }),
-    'consumer must be a KafkaJS consumer (got object)',
+    'consumer must be a KafkaJS consumer (got an object)',
   ],
   [
     'missing options',
@@ -39,7 +38,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'unknown commit mode',
     () => runGroupConsumer(consumer, { topic: 't', commit: 'manual' as CommitMode, handle }),
-    'commit must be "auto" or "after-processing" (got "manual")',
+    'commit must be one of "auto", "after-processing" (got "manual")',
   ],
   [
     'zero commitEvery',
@@ -64,7 +63,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'admin that is not a KafkaJS admin',
     () => consumerLag({} as Admin, 'g', 't'),
-    'admin must be a KafkaJS admin client (got object)',
+    'admin must be a KafkaJS admin client (got an object)',
   ],
   ['empty group id for lag', () => consumerLag(admin, '', 't'), 'groupId must be a non-empty string (got "")'],
   [
@@ -80,7 +79,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'tracker on a non-consumer',
     () => trackAssignment('c' as unknown as Consumer, 't'),
-    'consumer must be a KafkaJS consumer (got string)',
+    'consumer must be a KafkaJS consumer (got a string)',
   ],
   ['tracker without a topic', () => trackAssignment(consumer, ''), 'topic must be a non-empty string (got "")'],
 ];
@@ -97,7 +96,7 @@ describe('bad arguments', () => {
         );
       expect(err).toBeInstanceOf(GroupArgumentError);
       expect(isGroupError(err)).toBe(true);
-      expect(isGroupArgumentError(err)).toBe(true);
+      expect(isGroupError(err, 'argument')).toBe(true);
       expect((err as Error).message).toBe(message);
       expect((err as Error).name).toBe('GroupArgumentError');
     },

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { eventually, type KafkaNamespace, kafkaNamespace, spawnTsWorker, type Worker } from '@poc/harness';
+import { eventually, type KafkaNamespace, kafkaNamespace, spawnTsWorker, type WorkerProcess } from '@poc/harness';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { consumerLag, type CommitMode } from '../src/index.ts';
 import { adminFor, produceSeq, producerFor, range } from './helpers.ts';
@@ -10,12 +10,18 @@ beforeAll(async () => {
 });
 afterAll(() => ns?.close());
 
-const WORKER = fileURLToPath(new URL('../src/crash-worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
 const MESSAGES = 20;
 const CRASH_AFTER = 7; // the worker processes 7 messages, then dies in the middle of the 8th
 const SENTINEL = 999; // produced after the restart: once it is processed, every re-delivery came before it
 
-function spawn(commit: CommitMode, topic: string, group: string, crashAfter: number, commitEvery?: number): Worker {
+function spawn(
+  commit: CommitMode,
+  topic: string,
+  group: string,
+  crashAfter: number,
+  commitEvery?: number,
+): WorkerProcess {
   const w = spawnTsWorker(WORKER, [
     commit,
     topic,
@@ -26,7 +32,7 @@ function spawn(commit: CommitMode, topic: string, group: string, crashAfter: num
   onTestFinished(() => w.kill());
   return w;
 }
-const processed = (w: Worker): number[] =>
+const processed = (w: WorkerProcess): number[] =>
   w.lines.filter((l) => l.startsWith('processed ')).map((l) => Number(l.slice(10)));
 
 /** Crash a worker at the same point, restart one, and report what was done, lost and done twice. */

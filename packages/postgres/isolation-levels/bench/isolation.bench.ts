@@ -9,6 +9,7 @@
 import { postgresDatabase } from '@poc/harness/services';
 import { benchReport, compareLoad } from '@poc/harness/bench';
 import type { Comparison } from '@poc/harness/bench';
+import { runMain } from '@poc/kit';
 import type pg from 'pg';
 import { transactionRunner, type IsolationLevel } from '../src/index.ts';
 import { DOCTORS, createRota, staffShifts, warmPool } from '../src/lab/doctors.ts';
@@ -104,54 +105,56 @@ const per100 = (t: Tally): number => Math.round((t.retries / Math.max(1, t.commi
 const ratio = (c: Comparison, variant: string): string =>
   c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
 
-const db = await postgresDatabase({ name: 'bench' });
-const pool = db.pool({ max: CONCURRENCY });
-try {
-  await createRota(pool);
-  await warmPool(pool, CONCURRENCY);
-  const report = benchReport({
-    parameters: {
-      concurrency: CONCURRENCY,
-      shifts: SHIFT_COUNTS.join(' and '),
-      doctorsPerShift: DOCTORS.length,
-      durationMs: DURATION_MS,
-      rounds: ROUNDS,
-      warmupMs: WARMUP_MS,
-      maxAttempts: MAX_ATTEMPTS,
-      backoff: 'full jitter, base 2 ms, cap 100 ms',
-    },
-    services: ['postgres'],
-  });
-  const results = [];
-  for (const shifts of SHIFT_COUNTS) {
-    const { comparison, tallies } = await compareAt(pool, shifts);
-    report.add(comparison);
-    for (const [name] of VARIANTS) {
-      const t = tallies.get(name)!;
-      const id = `${shifts}-${name.replace(/[^a-z]+/g, '-')}`;
-      const label = `${shifts} shifts, ${name}`;
-      report.add({ id: `${id}-committed`, title: `${label}: committed transactions`, value: t.committed });
-      report.add({ id: `${id}-retries`, title: `${label}: retries per 100 committed`, value: per100(t) });
-      report.add({ id: `${id}-gave-up`, title: `${label}: failed all ${MAX_ATTEMPTS} attempts`, value: t.gaveUp });
-      report.add({ id: `${id}-empty`, title: `${label}: found a shift with 0 on call`, value: t.foundEmpty });
-      report.add({
-        id: `${id}-invariant`,
-        title: `${label}: always >= 1 doctor on call`,
-        value: t.foundEmpty === 0 ? 'held' : 'broken',
-      });
+runMain(async () => {
+  const db = await postgresDatabase({ name: 'bench' });
+  const pool = db.pool({ max: CONCURRENCY });
+  try {
+    await createRota(pool);
+    await warmPool(pool, CONCURRENCY);
+    const report = benchReport({
+      parameters: {
+        concurrency: CONCURRENCY,
+        shifts: SHIFT_COUNTS.join(' and '),
+        doctorsPerShift: DOCTORS.length,
+        durationMs: DURATION_MS,
+        rounds: ROUNDS,
+        warmupMs: WARMUP_MS,
+        maxAttempts: MAX_ATTEMPTS,
+        backoff: 'full jitter, base 2 ms, cap 100 ms',
+      },
+      services: ['postgres'],
+    });
+    const results = [];
+    for (const shifts of SHIFT_COUNTS) {
+      const { comparison, tallies } = await compareAt(pool, shifts);
+      report.add(comparison);
+      for (const [name] of VARIANTS) {
+        const t = tallies.get(name)!;
+        const id = `${shifts}-${name.replace(/[^a-z]+/g, '-')}`;
+        const label = `${shifts} shifts, ${name}`;
+        report.add({ id: `${id}-committed`, title: `${label}: committed transactions`, value: t.committed });
+        report.add({ id: `${id}-retries`, title: `${label}: retries per 100 committed`, value: per100(t) });
+        report.add({ id: `${id}-gave-up`, title: `${label}: failed all ${MAX_ATTEMPTS} attempts`, value: t.gaveUp });
+        report.add({ id: `${id}-empty`, title: `${label}: found a shift with 0 on call`, value: t.foundEmpty });
+        report.add({
+          id: `${id}-invariant`,
+          title: `${label}: always >= 1 doctor on call`,
+          value: t.foundEmpty === 0 ? 'held' : 'broken',
+        });
+      }
+      results.push({ shifts, comparison, tallies });
     }
-    results.push({ shifts, comparison, tallies });
+    const [hot, spread] = results as [(typeof results)[number], (typeof results)[number]];
+    const t = (r: typeof hot, name: string): Tally => r.tallies.get(name)!;
+    await report.finish(
+      `On ${hot.shifts} hot shifts with ${CONCURRENCY} callers, serializable + retry ran at ${ratio(hot.comparison, 'serializable + retry')}x ` +
+        `read committed's throughput (repeatable read + retry ${ratio(hot.comparison, 'repeatable read + retry')}x) with ` +
+        `${per100(t(hot, 'serializable + retry'))} retries per 100 commits and never left a shift empty, while read committed ` +
+        `left one empty ${t(hot, 'read committed').foundEmpty} times and repeatable read ${t(hot, 'repeatable read + retry').foundEmpty} times; ` +
+        `spread over ${spread.shifts} shifts serializable ran at ${ratio(spread.comparison, 'serializable + retry')}x with ` +
+        `${per100(t(spread, 'serializable + retry'))} retries per 100 commits.`,
+    );
+  } finally {
+    await db.close();
   }
-  const [hot, spread] = results as [(typeof results)[number], (typeof results)[number]];
-  const t = (r: typeof hot, name: string): Tally => r.tallies.get(name)!;
-  await report.finish(
-    `On ${hot.shifts} hot shifts with ${CONCURRENCY} callers, serializable + retry ran at ${ratio(hot.comparison, 'serializable + retry')}x ` +
-      `read committed's throughput (repeatable read + retry ${ratio(hot.comparison, 'repeatable read + retry')}x) with ` +
-      `${per100(t(hot, 'serializable + retry'))} retries per 100 commits and never left a shift empty, while read committed ` +
-      `left one empty ${t(hot, 'read committed').foundEmpty} times and repeatable read ${t(hot, 'repeatable read + retry').foundEmpty} times; ` +
-      `spread over ${spread.shifts} shifts serializable ran at ${ratio(spread.comparison, 'serializable + retry')}x with ` +
-      `${per100(t(spread, 'serializable + retry'))} retries per 100 commits.`,
-  );
-} finally {
-  await db.close();
-}
+});

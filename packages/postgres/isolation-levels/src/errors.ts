@@ -1,40 +1,35 @@
-// Errors carry a brand (a Symbol.for key, so it survives duplicated module copies) and an isX() guard,
-// so callers can branch on them without instanceof or string matching.
+// The runner's own errors, on the shared kit: each carries the package scope and a code, so callers
+// branch on `isTransactionError(e, 'retries-exhausted')` without instanceof or string matching. Below
+// them, the classification of PostgreSQL's own errors (SQLSTATE) that decides what is retried.
+import { PocError, argumentChecks, errorGuard, type ArgumentChecks, type ArgumentProblem } from '@poc/kit';
 
-const brand = Symbol.for('poc.postgres-isolation-levels.error');
+export type TransactionErrorCode = 'argument' | 'retries-exhausted' | 'commit-rolled-back';
 
-type Kind = 'TransactionArgumentError' | 'RetriesExhaustedError' | 'CommitRolledBackError';
-
-abstract class IsolationError extends Error {
-  abstract readonly [brand]: Kind;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isTransactionError(e, code?)` tells them apart. */
+export abstract class TransactionError extends PocError {
+  readonly scope = 'poc-postgres-isolation-levels';
+  abstract override readonly code: TransactionErrorCode;
 }
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? `"${value}"` : typeof value === 'function' ? 'a function' : String(value);
-
 /** An argument broke a stated rule. Thrown before any connection is taken. */
-export class TransactionArgumentError extends IsolationError {
-  readonly [brand] = 'TransactionArgumentError' as const;
+export class TransactionArgumentError extends TransactionError {
+  readonly code = 'argument';
   /** The argument's name, e.g. `maxAttempts`. */
   readonly argument: string;
-  /** The rule it broke, e.g. `must be an integer >= 1`. */
+  /** The rule it broke, e.g. `must be a positive integer`. */
   readonly rule: string;
   readonly value: unknown;
-  constructor(argument: string, rule: string, value: unknown) {
-    super(`${argument} ${rule} (got ${describe(value)})`);
-    this.argument = argument;
-    this.rule = rule;
-    this.value = value;
+  constructor(problem: ArgumentProblem) {
+    super(problem.message);
+    this.argument = problem.argument;
+    this.rule = problem.rule;
+    this.value = problem.value;
   }
 }
 
 /** Every attempt ended in a retryable error (serialization failure or deadlock); the last one is the cause. */
-export class RetriesExhaustedError extends IsolationError {
-  readonly [brand] = 'RetriesExhaustedError' as const;
+export class RetriesExhaustedError extends TransactionError {
+  readonly code = 'retries-exhausted';
   readonly attempts: number;
   readonly isolation: string;
   readonly lastError: unknown;
@@ -54,8 +49,8 @@ export class RetriesExhaustedError extends IsolationError {
  * and swallowed that error, and PostgreSQL discarded the whole transaction. Without this error the
  * caller would believe its writes were saved.
  */
-export class CommitRolledBackError extends IsolationError {
-  readonly [brand] = 'CommitRolledBackError' as const;
+export class CommitRolledBackError extends TransactionError {
+  readonly code = 'commit-rolled-back';
   readonly isolation: string;
   constructor(isolation: string) {
     super(
@@ -65,13 +60,12 @@ export class CommitRolledBackError extends IsolationError {
   }
 }
 
-const has = (e: unknown, kind: Kind): boolean =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === kind;
+export type AnyTransactionError = TransactionArgumentError | RetriesExhaustedError | CommitRolledBackError;
+/** The one guard: `isTransactionError(e)`, or `isTransactionError(e, 'retries-exhausted')` narrowed to RetriesExhaustedError. */
+export const isTransactionError = errorGuard<AnyTransactionError>('poc-postgres-isolation-levels');
 
-export const isTransactionArgumentError = (e: unknown): e is TransactionArgumentError =>
-  has(e, 'TransactionArgumentError');
-export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => has(e, 'RetriesExhaustedError');
-export const isCommitRolledBackError = (e: unknown): e is CommitRolledBackError => has(e, 'CommitRolledBackError');
+/** Argument checks that throw TransactionArgumentError (with argument, rule and value): `check.positiveInt('maxAttempts', v)`. */
+export const check: ArgumentChecks = argumentChecks((problem) => new TransactionArgumentError(problem));
 
 /** SQLSTATE 40001: the server aborted the transaction because it could not be serialized. */
 export const SERIALIZATION_FAILURE = '40001';

@@ -13,15 +13,17 @@ export {
 } from './transaction.ts';
 export {
   CommitRolledBackError,
-  DEADLOCK_DETECTED,
   RetriesExhaustedError,
-  SERIALIZATION_FAILURE,
   TransactionArgumentError,
-  isCommitRolledBackError,
+  TransactionError,
+  isTransactionError,
+  type AnyTransactionError,
+  type TransactionErrorCode,
+  // What the runner retries by default, for a shouldRetry of your own: PostgreSQL's errors, by SQLSTATE.
+  DEADLOCK_DETECTED,
+  SERIALIZATION_FAILURE,
   isDeadlock,
-  isRetriesExhaustedError,
   isRetryableTransactionError,
   isSerializationFailure,
-  isTransactionArgumentError,
   sqlState,
 } from './errors.ts';

@@ -1,14 +1,9 @@
 // Run a callback in one transaction at a chosen isolation level; when the server aborts it with a
 // serialization failure (40001) or a deadlock (40P01), roll back, wait a jittered backoff and run the
 // whole callback again on a fresh transaction. Anything else is rolled back and rethrown unchanged.
-import { setTimeout as delay } from 'node:timers/promises';
+import { systemClock, type Clock } from '@poc/kit';
 import type pg from 'pg';
-import {
-  CommitRolledBackError,
-  RetriesExhaustedError,
-  TransactionArgumentError,
-  isRetryableTransactionError,
-} from './errors.ts';
+import { CommitRolledBackError, RetriesExhaustedError, check, isRetryableTransactionError } from './errors.ts';
 
 export const ISOLATION_LEVELS = ['read committed', 'repeatable read', 'serializable'] as const;
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
@@ -37,8 +32,8 @@ export interface TransactionOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Stops further attempts and cuts a backoff short; rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Injectable for tests: resolves after `ms`, rejects early when `signal` aborts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where the backoff sleeps (default systemClock); a test passes one that does not wait. Only `sleep` is used. */
+  clock?: Clock;
   /** Injectable for tests: a number in [0, 1). */
   random?: () => number;
 }
@@ -72,35 +67,31 @@ export function backoffDelay(
   return Math.round(random() * ceiling);
 }
 
-function check(condition: boolean, argument: string, rule: string, value: unknown): void {
-  if (!condition) throw new TransactionArgumentError(argument, rule, value);
-}
-
-const isOptionalFunction = (f: unknown): boolean => f === undefined || typeof f === 'function';
-
 /** A runner with fixed options; validates them now, so a bad option fails before any connection is taken. */
 export function transactionRunner(pool: ConnectionSource, options: TransactionOptions = {}): TransactionRunner {
-  check(typeof pool?.connect === 'function', 'pool', 'must be a pg.Pool (an object with connect())', pool);
+  check.kind(typeof pool?.connect === 'function', 'pool', 'must be a pg.Pool (an object with connect())', pool);
+  check.options('options', options);
   const { isolation = 'serializable', maxAttempts = 10, baseDelayMs = 2, maxDelayMs = 100 } = options;
-  check(
-    (ISOLATION_LEVELS as readonly unknown[]).includes(isolation),
-    'isolation',
-    `must be one of ${ISOLATION_LEVELS.map((l) => `"${l}"`).join(', ')}`,
-    isolation,
+  check.oneOf('isolation', isolation, ISOLATION_LEVELS);
+  check.positiveInt('maxAttempts', maxAttempts);
+  check.that(
+    Number.isFinite(baseDelayMs) && baseDelayMs >= 0,
+    'baseDelayMs',
+    'must be a finite number >= 0',
+    baseDelayMs,
   );
-  check(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1, 'maxAttempts', 'must be an integer >= 1', maxAttempts);
-  check(Number.isFinite(baseDelayMs) && baseDelayMs >= 0, 'baseDelayMs', 'must be a finite number >= 0', baseDelayMs);
-  check(
+  check.that(
     Number.isFinite(maxDelayMs) && maxDelayMs >= baseDelayMs,
     'maxDelayMs',
     `must be a finite number >= baseDelayMs (${baseDelayMs})`,
     maxDelayMs,
   );
-  for (const name of ['shouldRetry', 'onRetry', 'sleep', 'random'] as const) {
-    check(isOptionalFunction(options[name]), name, 'must be a function when given', options[name]);
+  for (const name of ['shouldRetry', 'onRetry', 'random'] as const) {
+    if (options[name] !== undefined) check.fn(name, options[name]);
   }
-  const { shouldRetry = isRetryableTransactionError, onRetry, random = Math.random } = options;
-  const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
+  const { shouldRetry = isRetryableTransactionError, onRetry, random = Math.random, clock = systemClock } = options;
+  check.kind(typeof clock?.sleep === 'function', 'clock', 'must be a Clock (an object with sleep())', clock);
+  check.signal('signal', options.signal);
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`; // from the fixed list above, never user text
 
   async function attemptOnce<T>(body: TransactionBody<T>, context: TransactionContext): Promise<T> {
@@ -134,7 +125,9 @@ export function transactionRunner(pool: ConnectionSource, options: TransactionOp
     isolation,
     maxAttempts,
     async run<T>(body: TransactionBody<T>, runOptions: { signal?: AbortSignal } = {}): Promise<T> {
-      check(typeof body === 'function', 'body', 'must be a function (tx, context) => Promise', body);
+      check.kind(typeof body === 'function', 'body', 'must be a function (tx, context) => Promise', body);
+      check.options('options', runOptions);
+      check.signal('signal', runOptions.signal);
       const signal = runOptions.signal ?? options.signal;
       for (let attempt = 1; ; attempt++) {
         signal?.throwIfAborted();
@@ -146,7 +139,7 @@ export function transactionRunner(pool: ConnectionSource, options: TransactionOp
           const delayMs = backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
           onRetry?.({ attempt, delayMs, error, isolation });
           try {
-            await sleep(delayMs, signal);
+            await clock.sleep(delayMs, signal);
           } catch (sleepError) {
             if (signal?.aborted) throw signal.reason;
             throw sleepError;

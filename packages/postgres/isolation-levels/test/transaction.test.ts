@@ -2,19 +2,19 @@
 // 40001s and a real deadlock), what it refuses to retry, rollback, abort, a lost connection, and bad input.
 import { postgresDatabase, type PostgresDatabase } from '@poc/harness/services';
 import { eventually } from '@poc/harness/testing';
+import { systemClock, type Clock } from '@poc/kit';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   ISOLATION_LEVELS,
   RetriesExhaustedError,
   backoffDelay,
+  type TransactionArgumentError,
   inTransaction,
-  isCommitRolledBackError,
   isDeadlock,
-  isRetriesExhaustedError,
   isRetryableTransactionError,
   isSerializationFailure,
-  isTransactionArgumentError,
+  isTransactionError,
   sqlState,
   transactionRunner,
   type RetryEvent,
@@ -33,7 +33,11 @@ function ownPool(max: number): pg.Pool {
   return p;
 }
 
-const noWait = async (): Promise<void> => {};
+/** A clock whose sleep returns at once, recording each requested delay: retries without waiting. */
+function recordingClock(delays: number[] = []): Clock {
+  return { ...systemClock, sleep: async (ms) => void delays.push(ms) };
+}
+const noWait = recordingClock();
 const raise = (errcode: string, message = 'forced by the test'): string =>
   `DO $$ BEGIN RAISE EXCEPTION '${message}' USING ERRCODE = '${errcode}'; END $$`;
 const serverError = async (sql: string): Promise<unknown> =>
@@ -88,7 +92,7 @@ describe('retrying conflicts', () => {
     const events: RetryEvent[] = [];
     const result = await inTransaction(
       pool,
-      { isolation: 'repeatable read', onRetry: (e) => events.push(e), sleep: noWait },
+      { isolation: 'repeatable read', onRetry: (e) => events.push(e), clock: noWait },
       async (tx, { attempt }) => {
         const { value } = (await tx.query<{ value: number }>('SELECT value FROM counter WHERE id = 1')).rows[0]!;
         if (attempt === 1) await other.query('UPDATE counter SET value = value + 10 WHERE id = 1'); // someone else commits in between
@@ -119,7 +123,7 @@ describe('retrying conflicts', () => {
     const codes: Array<string | undefined> = [];
     const result = await inTransaction(
       pool,
-      { isolation: 'serializable', onRetry: (e) => codes.push(sqlState(e.error)), sleep: noWait },
+      { isolation: 'serializable', onRetry: (e) => codes.push(sqlState(e.error)), clock: noWait },
       async (tx, { attempt }) => {
         const onCall = (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows[0]!
           .n;
@@ -145,7 +149,7 @@ describe('retrying conflicts', () => {
     let otherUpdate: Promise<unknown> | undefined;
     const result = await inTransaction(
       pool,
-      { isolation: 'read committed', onRetry: (e) => events.push(e), sleep: noWait },
+      { isolation: 'read committed', onRetry: (e) => events.push(e), clock: noWait },
       async (tx, { attempt }) => {
         if (attempt === 1) {
           // Make the runner's transaction the one that detects the cycle (and is rolled back).
@@ -184,14 +188,14 @@ describe('retrying conflicts', () => {
     let calls = 0;
     const error = await inTransaction(
       pool,
-      { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 15, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
+      { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 15, random: () => 0.5, clock: recordingClock(delays) },
       async (tx) => {
         calls++;
         await tx.query(`INSERT INTO items VALUES ('attempt ${calls}')`);
         await tx.query(raise('40001', 'could not serialize (forced)'));
       },
     ).catch((e: unknown) => e);
-    expect(isRetriesExhaustedError(error)).toBe(true);
+    expect(isTransactionError(error, 'retries-exhausted')).toBe(true);
     const exhausted = error as RetriesExhaustedError;
     expect({ attempts: exhausted.attempts, isolation: exhausted.isolation, message: exhausted.message }).toEqual({
       attempts: 3,
@@ -255,7 +259,7 @@ describe('errors that are not retried', () => {
       await tx.query('SELECT 1 / 0').catch(() => 'swallowed');
       return 'looks fine';
     }).catch((e: unknown) => e);
-    expect(isCommitRolledBackError(error)).toBe(true);
+    expect(isTransactionError(error, 'commit-rolled-back')).toBe(true);
     expect((error as Error).message).toBe(
       'COMMIT was answered with ROLLBACK at serializable: a statement in the transaction failed and its error was swallowed, so nothing was saved',
     );
@@ -275,7 +279,7 @@ describe('errors that are not retried', () => {
       await tx.query('SELECT 1');
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect(isRetriesExhaustedError(error)).toBe(false);
+    expect(isTransactionError(error)).toBe(false);
     const nextPid = await inTransaction(
       own,
       {},
@@ -372,9 +376,9 @@ describe('bad input', () => {
       { isolation: 'SERIALIZABLE' as never },
       'isolation must be one of "read committed", "repeatable read", "serializable" (got "SERIALIZABLE")',
     ],
-    ['maxAttempts below 1', { maxAttempts: 0 }, 'maxAttempts must be an integer >= 1 (got 0)'],
-    ['a fractional maxAttempts', { maxAttempts: 2.5 }, 'maxAttempts must be an integer >= 1 (got 2.5)'],
-    ['a NaN maxAttempts', { maxAttempts: Number.NaN }, 'maxAttempts must be an integer >= 1 (got NaN)'],
+    ['maxAttempts below 1', { maxAttempts: 0 }, 'maxAttempts must be a positive integer (got 0)'],
+    ['a fractional maxAttempts', { maxAttempts: 2.5 }, 'maxAttempts must be a positive integer (got 2.5)'],
+    ['a NaN maxAttempts', { maxAttempts: Number.NaN }, 'maxAttempts must be a positive integer (got NaN)'],
     ['a negative baseDelayMs', { baseDelayMs: -1 }, 'baseDelayMs must be a finite number >= 0 (got -1)'],
     ['an infinite baseDelayMs', { baseDelayMs: Infinity }, 'baseDelayMs must be a finite number >= 0 (got Infinity)'],
     ['a negative maxDelayMs', { maxDelayMs: -5 }, 'maxDelayMs must be a finite number >= baseDelayMs (2) (got -5)'],
@@ -383,17 +387,24 @@ describe('bad input', () => {
       { baseDelayMs: 50, maxDelayMs: 10 },
       'maxDelayMs must be a finite number >= baseDelayMs (50) (got 10)',
     ],
-    [
-      'an onRetry that is not a function',
-      { onRetry: 'log' as never },
-      'onRetry must be a function when given (got "log")',
-    ],
+    ['an onRetry that is not a function', { onRetry: 'log' as never }, 'onRetry must be a function (got a string)'],
     [
       'a shouldRetry that is not a function',
       { shouldRetry: true as never },
-      'shouldRetry must be a function when given (got true)',
+      'shouldRetry must be a function (got a boolean)',
     ],
-    ['a sleep that is not a function', { sleep: 5 as never }, 'sleep must be a function when given (got 5)'],
+    ['a random that is not a function', { random: 0.5 as never }, 'random must be a function (got a number)'],
+    [
+      'a clock without sleep()',
+      { clock: { sleep: 5 } as never },
+      'clock must be a Clock (an object with sleep()) (got an object)',
+    ],
+    [
+      'a signal that is not an AbortSignal',
+      { signal: 'stop' as never },
+      'signal must be an AbortSignal (got a string)',
+    ],
+    ['options that are not an object', null as never, 'options must be an object (got null)'],
   ];
 
   it.each(cases)(
@@ -401,9 +412,13 @@ describe('bad input', () => {
     async (_what, options, message) => {
       const own = ownPool(1);
       const error = await inTransaction(own, options, async () => 'never runs').catch((e: unknown) => e);
-      expect(isTransactionArgumentError(error)).toBe(true);
-      expect((error as Error).message).toBe(message);
-      expect((error as { argument: string }).argument).toBe(message.split(' ')[0]);
+      expect(isTransactionError(error, 'argument')).toBe(true);
+      const e = error as TransactionArgumentError;
+      expect(e.message).toBe(message);
+      // The structured fields name the argument, the rule and the very value that broke it.
+      expect(e.argument).toBe(message.split(' ')[0]);
+      expect(message.startsWith(`${e.argument} ${e.rule} (got `)).toBe(true);
+      expect(e.value).toBe(e.argument === 'options' ? options : (options as Record<string, unknown>)[e.argument]);
       expect(own.totalCount).toBe(0);
     },
   );
@@ -415,8 +430,8 @@ describe('bad input', () => {
     const error = await transactionRunner(pool)
       .run('SELECT 1' as never)
       .catch((e: unknown) => e);
-    expect(isTransactionArgumentError(error) && error.message).toBe(
-      'body must be a function (tx, context) => Promise (got "SELECT 1")',
+    expect(isTransactionError(error, 'argument') && error.message).toBe(
+      'body must be a function (tx, context) => Promise (got a string)',
     );
   });
 });

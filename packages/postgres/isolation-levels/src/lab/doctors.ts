@@ -2,7 +2,7 @@
 // least one doctor stays on call" is checked by each transaction on its own snapshot and broken by
 // two of them together (write skew): only serializable isolation sees the conflict.
 import type pg from 'pg';
-import { isRetriesExhaustedError } from '../errors.ts';
+import { isTransactionError } from '../errors.ts';
 import { transactionRunner, type TransactionOptions } from '../transaction.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -78,7 +78,7 @@ export async function rushShift(
   const result: RushResult = { shift, onCall: await onCall(pool, shift), wentOff: 0, refused: 0, gaveUp: 0, retries };
   for (const s of settled) {
     if (s.status === 'fulfilled') result[s.value === 'off call' ? 'wentOff' : 'refused']++;
-    else if (isRetriesExhaustedError(s.reason)) result.gaveUp++;
+    else if (isTransactionError(s.reason, 'retries-exhausted')) result.gaveUp++;
     else throw s.reason; // anything else is a real failure, not part of the experiment
   }
   return result;

@@ -1,10 +1,11 @@
-// A consumer process for the crash test and the demo: `crash-worker.ts <commit> <topic> <groupId> <crashAfter> [commitEvery]`.
+// A consumer process for the crash test and the demo (test support, not part of the library):
+// `test/crash-worker.ts <commit> <topic> <groupId> <crashAfter> [commitEvery]`.
 // It prints "joined" when it has its partitions, "processed <value>" after doing the work for a
 // message, and, once it has processed <crashAfter> messages (0 = never), "crash-point" before it
 // stops dead in the middle of the next one, waiting to be SIGKILLed by the test.
 import { kafkaClient } from '@poc/harness';
 import { logLevel, type EachMessagePayload } from 'kafkajs';
-import { runGroupConsumer, type CommitMode } from './index.ts';
+import { runGroupConsumer, type CommitMode } from '../src/index.ts';
 
 const [commit, topic, groupId, crashAfterArg, commitEveryArg] = process.argv.slice(2) as [
   CommitMode,
