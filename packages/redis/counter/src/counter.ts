@@ -1,9 +1,9 @@
 // Counters in Redis. INCRBY is one command that reads, adds and writes inside the server's single
-// thread, so concurrent increments cannot overwrite each other. The naive alternative reads the
-// value into the application and writes value + 1 back: two callers that read the same value both
-// write the same result, and one increment is gone.
+// thread, so concurrent increments cannot overwrite each other. The naive alternative (src/naive.ts)
+// reads the value into the application and writes value + 1 back: two callers that read the same
+// value both write the same result, and one increment is gone.
 import type { Redis } from 'ioredis';
-import { redisCall, requireArg, requireClient, requireName, requirePositiveInt } from './errors.ts';
+import { check, redisCall, requireClient, requireName } from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 export interface CounterOptions {
@@ -23,7 +23,7 @@ export interface Counters {
 }
 
 function checkPrefix(keyPrefix: unknown): asserts keyPrefix is string {
-  requireArg(
+  check.that(
     typeof keyPrefix === 'string' && keyPrefix.length <= 256,
     'keyPrefix',
     'must be a string of at most 256 characters',
@@ -46,7 +46,7 @@ export function counters(redis: Redis, options: CounterOptions = {}): Counters {
     key,
     async increment(name, by = 1) {
       const k = key(name);
-      requirePositiveInt('by', by);
+      check.positiveInt('by', by);
       return redisCall(`incrementing "${k}"`, () => redis.incrby(k, by));
     },
     async get(name) {
@@ -87,9 +87,9 @@ export interface ExpiringCounters {
  */
 export function expiringCounters(redis: Redis, options: ExpiringCounterOptions): ExpiringCounters {
   requireClient(redis, 'evalsha', 'eval', 'get', 'pttl');
-  requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object with windowMs', options);
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object with windowMs', options);
   const { windowMs, keyPrefix = 'counter:' } = options;
-  requirePositiveInt('windowMs', windowMs);
+  check.positiveInt('windowMs', windowMs);
   checkPrefix(keyPrefix);
   const script = luaScript('incr-expire-1.lua');
   const key = (name: string): string => {
@@ -100,7 +100,7 @@ export function expiringCounters(redis: Redis, options: ExpiringCounterOptions):
     key,
     async increment(name, by = 1) {
       const k = key(name);
-      requirePositiveInt('by', by);
+      check.positiveInt('by', by);
       const [count, ttl] = (await redisCall(`incrementing "${k}"`, () =>
         runScript(redis, script, [k], [by, windowMs]),
       )) as [number, number];
@@ -112,16 +112,4 @@ export function expiringCounters(redis: Redis, options: ExpiringCounterOptions):
       return raw === null ? { count: 0, resetsInMs: 0 } : { count: Number(raw), resetsInMs: Math.max(ttl, 0) };
     },
   };
-}
-
-/**
- * The bug this POC exists to show: read the value, add in the application, write it back. Between
- * the GET and the SET another caller can do the same, and one of the two increments is lost.
- * Resolves with the value it wrote.
- */
-export async function naiveIncrement(redis: Redis, key: string): Promise<number> {
-  const current = Number((await redis.get(key)) ?? '0');
-  const next = current + 1;
-  await redis.set(key, String(next));
-  return next;
 }

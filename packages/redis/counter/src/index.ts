@@ -1,8 +1,8 @@
-// poc-redis-counter: atomic and expiring counters in Redis, against read-modify-write and a SQL counter row.
+// poc-redis-counter: atomic and expiring counters in Redis, and a SQL counter row to compare them with.
+// The read-modify-write counter they replace is in 'poc-redis-counter/naive'.
 export {
   counters,
   expiringCounters,
-  naiveIncrement,
   type CounterOptions,
   type Counters,
   type ExpiringCounterOptions,
@@ -14,8 +14,7 @@ export {
   CounterArgumentError,
   CounterError,
   CounterServiceError,
-  isCounterArgumentError,
   isCounterError,
-  isCounterServiceError,
+  type AnyCounterError,
   type CounterErrorCode,
 } from './errors.ts';

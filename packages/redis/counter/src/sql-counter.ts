@@ -3,7 +3,7 @@
 // that differs: every increment is a transaction that takes the row lock, writes a new row version
 // and WAL, and holds the lock until its commit is done.
 import type pg from 'pg';
-import { requireArg, requireName } from './errors.ts';
+import { check, requireName } from './errors.ts';
 
 export interface SqlCounter {
   /** Creates the table if needed. */
@@ -15,13 +15,13 @@ export interface SqlCounter {
 }
 
 export function sqlCounter(pool: Pick<pg.Pool, 'query'>, table = 'counters'): SqlCounter {
-  requireArg(
+  check.kind(
     typeof pool === 'object' && pool !== null && typeof pool.query === 'function',
     'pool',
     'must be a pg Pool (with query)',
     pool,
   );
-  requireArg(
+  check.that(
     typeof table === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(table),
     'table',
     'must be a lowercase SQL identifier',

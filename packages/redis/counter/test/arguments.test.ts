@@ -7,9 +7,7 @@ import {
   CounterServiceError,
   counters,
   expiringCounters,
-  isCounterArgumentError,
   isCounterError,
-  isCounterServiceError,
   sqlCounter,
 } from '../src/index.ts';
 
@@ -76,8 +74,9 @@ describe('bad arguments', () => {
       'keyPrefix must be a string of at most 256 characters (got 5)',
     );
     const err = thrown(() => expiringCounters({} as Redis, { windowMs: 1_000 }));
-    expect(isCounterArgumentError(err)).toBe(true);
-    expect(isCounterError(err)).toBe(true);
+    expect(err.message).toBe('redis must be an ioredis client (with evalsha, eval, get, pttl) (got an object)');
+    expect(isCounterError(err, 'argument')).toBe(true);
+    expect(isCounterError(err, 'service')).toBe(false);
     expect(err.name).toBe('CounterArgumentError');
   });
 
@@ -97,7 +96,7 @@ describe('Redis refusing the command', () => {
     const err = await counters(redis)
       .increment('label')
       .catch((e: unknown) => e);
-    expect(isCounterServiceError(err)).toBe(true);
+    expect(isCounterError(err, 'service')).toBe(true);
     expect(err).toBeInstanceOf(CounterServiceError);
     expect((err as Error).message).toBe(
       'incrementing "counter:label" failed: ERR value is not an integer or out of range',

@@ -1,7 +1,8 @@
 import { eventually, postgresDatabase, redisNamespace, type PostgresDatabase, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counters, expiringCounters, naiveIncrement, sqlCounter } from '../src/index.ts';
+import { counters, expiringCounters, sqlCounter } from '../src/index.ts';
+import { naiveIncrement } from '../src/naive.ts';
 
 let ns: RedisNamespace;
 let admin: Redis;

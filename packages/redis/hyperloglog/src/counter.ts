@@ -3,7 +3,7 @@
 // SUNIONSTORE, memory growing with every distinct item). Same calls, so a caller can switch and the
 // bench can compare them like for like.
 import type { ChainableCommander, Redis } from 'ioredis';
-import { redisCall, requireArg, requireKey, requireKind } from './errors.ts';
+import { check, redisCall } from './errors.ts';
 
 /** Redis HyperLogLogs use 2^14 registers: standard error 1.04 / sqrt(16384) = 0.8125%. */
 export const HLL_REGISTERS = 16_384;
@@ -42,14 +42,14 @@ const isRedis = (r: unknown): r is Redis =>
   typeof (r as Redis).pfadd === 'function';
 
 function checkItems(items: unknown): asserts items is readonly string[] {
-  requireKind(Array.isArray(items), 'items', 'must be an array of strings', items);
+  check.kind(Array.isArray(items), 'items', 'must be an array of strings', items);
   const bad = (items as unknown[]).findIndex((i) => typeof i !== 'string');
-  requireArg(bad === -1, `items[${bad}]`, 'must be a string', (items as unknown[])[bad]);
+  check.that(bad === -1, `items[${bad}]`, 'must be a string', (items as unknown[])[bad]);
 }
 
 function checkKeys(name: string, keys: unknown): asserts keys is string[] {
-  requireKind(Array.isArray(keys) && keys.length > 0, name, 'must be a non-empty array of keys', keys);
-  (keys as unknown[]).forEach((k, i) => requireKey(`${name}[${i}]`, k));
+  check.kind(Array.isArray(keys) && keys.length > 0, name, 'must be a non-empty array of keys', keys);
+  (keys as unknown[]).forEach((k, i) => check.name(`${name}[${i}]`, k));
 }
 
 /** Sends the pipeline and fails with the first command error (a WRONGTYPE, a lost connection). */
@@ -61,21 +61,16 @@ async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
 }
 
 function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kind']): UniqueCounter {
-  requireKind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
-  requireKind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
+  check.kind(isRedis(redis), 'redis', 'must be an ioredis client', redis);
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
   const { batchSize = 1_000 } = options;
-  requireArg(
-    Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= 100_000,
-    'batchSize',
-    'must be an integer from 1 to 100000',
-    batchSize,
-  );
+  check.intIn('batchSize', batchSize, 1, 100_000);
   const hll = kind === 'hyperloglog';
 
   return {
     kind,
     async add(key, items) {
-      requireKey('key', key);
+      check.name('key', key);
       checkItems(items);
       if (items.length === 0) return { items: 0, commands: 0, changed: false };
       const pipeline = redis.pipeline();
@@ -105,7 +100,7 @@ function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kin
       });
     },
     async merge(destination, sources) {
-      requireKey('destination', destination);
+      check.name('destination', destination);
       checkKeys('sources', sources);
       return redisCall(`merging into "${destination}"`, async () => {
         if (!hll) return redis.sunionstore(destination, destination, ...sources);
@@ -114,7 +109,7 @@ function counter(redis: Redis, options: CounterOptions, kind: UniqueCounter['kin
       });
     },
     async memoryBytes(key) {
-      requireKey('key', key);
+      check.name('key', key);
       // ioredis does not apply its keyPrefix to MEMORY USAGE's key (a subcommand argument): add it here.
       const fullKey = (redis.options.keyPrefix ?? '') + key;
       const bytes = await redisCall(`measuring "${key}"`, () => redis.memory('USAGE', fullKey, 'SAMPLES', 0));

@@ -13,7 +13,6 @@ export {
   CounterArgumentError,
   CounterServiceError,
   isCounterError,
-  isCounterArgumentError,
-  isCounterServiceError,
+  type AnyCounterError,
   type CounterErrorCode,
 } from './errors.ts';

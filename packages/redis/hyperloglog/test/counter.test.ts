@@ -6,7 +6,7 @@ import {
   HLL_STANDARD_ERROR,
   exactSet,
   hyperLogLog,
-  isCounterServiceError,
+  isCounterError,
   relativeError,
 } from '../src/index.ts';
 
@@ -116,7 +116,7 @@ describe('failures are surfaced', () => {
       .add('plain-string', ['a'])
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CounterServiceError);
-    expect(isCounterServiceError(err)).toBe(true);
+    expect(isCounterError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(/^adding 1 items to "plain-string" failed: WRONGTYPE/);
   });
 });

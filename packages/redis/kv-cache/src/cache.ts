@@ -3,7 +3,7 @@
 // the key, so the next read loads the new value. Redis is an optimisation here, not the source of
 // truth: when it fails on a read, the read goes to the database instead of failing the request.
 import type { Redis } from 'ioredis';
-import { CacheServiceError, CacheValueError, errorMessage, hasMethods, isFunction, requireArg } from './errors.ts';
+import { CacheServiceError, CacheValueError, check } from './errors.ts';
 
 /** Turns values into the strings Redis stores, and back. The default is JSON. */
 export interface Serializer<T> {
@@ -78,9 +78,14 @@ const json: Serializer<never> = {
 };
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** True for an object whose listed properties are all functions (a client, a serializer). */
+const hasMethods = (v: unknown, ...names: string[]): boolean =>
+  typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
 
 function checkKey(key: unknown): asserts key is string {
-  requireArg(
+  check.that(
     typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH,
     'key',
     `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
@@ -90,28 +95,33 @@ function checkKey(key: unknown): asserts key is string {
 
 /** A cache-aside cache of values of type T in Redis. Opens nothing: it uses the client you pass. */
 export function cacheAside<T>(options: CacheAsideOptions<T>): CacheAside<T> {
-  requireArg(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
+  check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
   const { redis, ttlMs, keyPrefix = 'cache:', serialize = json as Serializer<T>, onFallback } = options;
-  requireArg(
+  check.kind(
     hasMethods(redis, 'get', 'set', 'del'),
     'redis',
     'must be an ioredis client (with get, set and del)',
     redis,
   );
-  requireArg(Number.isSafeInteger(ttlMs) && ttlMs > 0, 'ttlMs', 'must be a positive integer', ttlMs);
-  requireArg(
+  check.positiveInt('ttlMs', ttlMs);
+  check.that(
     typeof keyPrefix === 'string' && keyPrefix.length <= 256,
     'keyPrefix',
     'must be a string of at most 256 characters',
     keyPrefix,
   );
-  requireArg(
+  check.kind(
     hasMethods(serialize, 'stringify', 'parse'),
     'serialize',
     'must be an object with stringify(value) and parse(raw) functions',
     serialize,
   );
-  requireArg(onFallback === undefined || isFunction(onFallback), 'onFallback', 'must be a function', onFallback);
+  check.kind(
+    onFallback === undefined || typeof onFallback === 'function',
+    'onFallback',
+    'must be a function',
+    onFallback,
+  );
 
   const stats: CacheStats = { hits: 0, misses: 0, fallbacks: 0, absorbedErrors: 0 };
   const absorbed = (operation: FallbackEvent['operation'], key: string, error: unknown): void => {
@@ -143,7 +153,12 @@ export function cacheAside<T>(options: CacheAsideOptions<T>): CacheAside<T> {
 
   async function read(key: string, loader: () => Promise<T> | T): Promise<CacheRead<T>> {
     const full = redisKey(key);
-    requireArg(isFunction(loader), 'loader', 'must be a function returning the value (or a promise of it)', loader);
+    check.kind(
+      typeof loader === 'function',
+      'loader',
+      'must be a function returning the value (or a promise of it)',
+      loader,
+    );
 
     let cached: string | null;
     try {

@@ -2,9 +2,11 @@
 // category dashboard that aggregates thousands of order lines per read (the query worth caching),
 // and the write path that records an order. `catalogService` wires them to the cache correctly;
 // `naiveCatalogService` makes the two classic mistakes on purpose.
+// A fixture, not the package's API: the index does not export it; the tests, the demo and the bench
+// import this file by path.
 import type pg from 'pg';
 import type { CacheAside } from './cache.ts';
-import { requireArg } from './errors.ts';
+import { check } from './errors.ts';
 
 export interface Dashboard {
   category: string;
@@ -61,8 +63,7 @@ export async function seedCatalog(
   options: SeedOptions,
 ): Promise<{ products: number; orderLines: number }> {
   const { categories, productsPerCategory, linesPerProduct } = options;
-  for (const [name, v] of Object.entries(options))
-    requireArg(Number.isSafeInteger(v) && v > 0, name, 'must be a positive integer', v);
+  for (const [name, v] of Object.entries(options)) check.positiveInt(name, v);
   const products = categories * productsPerCategory;
   await db.query(SCHEMA);
   await db.query(
@@ -173,8 +174,8 @@ async function withClient<R>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promi
 }
 
 function checkOrder(productId: number, quantity: number): void {
-  requireArg(Number.isSafeInteger(productId) && productId > 0, 'productId', 'must be a positive integer', productId);
-  requireArg(Number.isSafeInteger(quantity) && quantity > 0, 'quantity', 'must be a positive integer', quantity);
+  check.positiveInt('productId', productId);
+  check.positiveInt('quantity', quantity);
 }
 
 export interface CatalogService {

@@ -14,22 +14,7 @@ export {
   CacheError,
   CacheServiceError,
   CacheValueError,
-  isCacheArgumentError,
   isCacheError,
-  isCacheServiceError,
-  isCacheValueError,
+  type AnyCacheError,
   type CacheErrorCode,
 } from './errors.ts';
-export {
-  catalogService,
-  categoryName,
-  dashboardKey,
-  loadDashboard,
-  loadProduct,
-  naiveCatalogService,
-  seedCatalog,
-  type CatalogService,
-  type Dashboard,
-  type NaiveMistake,
-  type SeedOptions,
-} from './catalog.ts';

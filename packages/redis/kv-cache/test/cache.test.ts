@@ -9,9 +9,8 @@ import {
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CacheValueError, cacheAside, type FallbackEvent } from '../src/index.ts';
 import {
-  CacheValueError,
-  cacheAside,
   catalogService,
   categoryName,
   dashboardKey,
@@ -19,8 +18,7 @@ import {
   naiveCatalogService,
   seedCatalog,
   type Dashboard,
-  type FallbackEvent,
-} from '../src/index.ts';
+} from '../src/catalog.ts';
 
 let ns: RedisNamespace;
 let db: PostgresDatabase;

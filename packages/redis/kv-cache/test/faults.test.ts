@@ -1,17 +1,15 @@
 import { postgresDatabase, privateRedis, redisClient, type PostgresDatabase } from '@poc/harness';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { CacheServiceError, cacheAside, isCacheError, type FallbackEvent } from '../src/index.ts';
 import {
-  CacheServiceError,
-  cacheAside,
   catalogService,
   categoryName,
   dashboardKey,
   loadDashboard,
   seedCatalog,
   type Dashboard,
-  type FallbackEvent,
-} from '../src/index.ts';
+} from '../src/catalog.ts';
 
 let db: PostgresDatabase;
 let pool: pg.Pool;
@@ -47,6 +45,7 @@ describe('Redis down', () => {
     // The order commits in PostgreSQL, but the stale dashboard cannot be deleted: the caller must hear it.
     const err = await shop.recordOrder(1, 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheServiceError);
+    expect(isCacheError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(
       /^invalidating "cache:dashboard:category-1" failed: .+; the cached value may be served until its TTL \(60000 ms\) ends$/,
     );

@@ -4,10 +4,12 @@
 // 2. Uncontended acquire + release, one caller (throughput).
 // 3. Contended acquire -> read-modify-write -> release, 20 callers on one key (load).
 // This lock is the baseline of every ratio: naive ÷ POC and redlock ÷ POC.
+import { runMain } from '@poc/kit';
 import { benchReport, compareLoad, compareThroughput, redisClient, serverFor, uniqueName } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { Redlock } from './redlock.ts';
-import { acquire, naiveAcquire, withLock, withNaiveLock } from '../src/index.ts';
+import { acquire, withLock } from '../src/index.ts';
+import { naiveAcquire, withNaiveLock } from '../src/naive.ts';
 import { increment } from '../test/helpers.ts';
 
 const CONCURRENCY = 20;
@@ -25,112 +27,115 @@ const REDLOCK_SETTINGS = {
   automaticExtensionThreshold: 500,
 };
 
-const server = await serverFor('redis');
-const prefix = `${uniqueName('lockbench')}:`;
-const clients: Redis[] = Array.from({ length: CONCURRENCY }, () => redisClient(server.url, { keyPrefix: prefix }));
-const redlocks = clients.map((c) => new Redlock([c], REDLOCK_SETTINGS));
-const admin = clients[0]!;
-
 type Critical = (worker: number, counterKey: string) => Promise<void>;
-const variants: Record<'poc' | 'naive' | 'redlock', Critical> = {
-  poc: (w, key) =>
-    withLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...POC_RETRY }, () => increment(clients[w]!, key)),
-  naive: (w, key) =>
-    withNaiveLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...NAIVE_RETRY }, () => increment(clients[w]!, key)),
-  redlock: (w, key) => redlocks[w]!.using([`redlock:${key}`], TTL_MS, () => increment(clients[w]!, key)),
-};
 
-try {
-  const report = benchReport({
-    parameters: {
-      concurrency: CONCURRENCY,
-      ttlMs: TTL_MS,
-      retryWaitMs: '10-20 (all variants)',
-      counterRun: `${CONCURRENCY} workers x ${COUNTER_INCREMENTS_PER_WORKER} increments x ${COUNTER_ROUNDS} rounds`,
-      criticalSection: 'GET counter, PING, SET counter+1',
-      redlock: '5.0.0-beta.2, one instance',
-    },
-    services: ['redis'],
-  });
+runMain(async () => {
+  const server = await serverFor('redis');
+  const prefix = `${uniqueName('lockbench')}:`;
+  const clients: Redis[] = Array.from({ length: CONCURRENCY }, () => redisClient(server.url, { keyPrefix: prefix }));
+  const redlocks = clients.map((c) => new Redlock([c], REDLOCK_SETTINGS));
+  const admin = clients[0]!;
 
-  // 1. Lost updates: one client per worker, all workers at once, exact expected count.
-  const expected = CONCURRENCY * COUNTER_INCREMENTS_PER_WORKER * COUNTER_ROUNDS;
-  const lost: Record<string, number> = {};
-  for (const [name, critical] of Object.entries(variants)) {
-    let final = 0;
-    for (let round = 0; round < COUNTER_ROUNDS; round++) {
-      const key = `counter-${name}-${round}`;
-      await Promise.all(
-        clients.map(async (_, w) => {
-          for (let i = 0; i < COUNTER_INCREMENTS_PER_WORKER; i++) await critical(w, key);
-        }),
-      );
-      final += Number(await admin.get(key));
-    }
-    lost[name] = expected - final;
-    process.stderr.write(`  counter ${name}: ${final} of ${expected} (${lost[name]} lost)\n`);
-    report.add({
-      id: `lost-updates-${name}`,
-      title: `Lost updates, ${name} (of ${expected} increments)`,
-      value: lost[name]!,
-      unit: 'lost',
-    });
-  }
+  const variants: Record<'poc' | 'naive' | 'redlock', Critical> = {
+    poc: (w, key) =>
+      withLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...POC_RETRY }, () => increment(clients[w]!, key)),
+    naive: (w, key) =>
+      withNaiveLock(clients[w]!, `lock-${key}`, { ttlMs: TTL_MS, ...NAIVE_RETRY }, () => increment(clients[w]!, key)),
+    redlock: (w, key) => redlocks[w]!.using([`redlock:${key}`], TTL_MS, () => increment(clients[w]!, key)),
+  };
 
-  // 2. Uncontended: one caller, a fresh resource name per variant.
-  const uncontended = await compareThroughput({
-    id: 'uncontended',
-    title: 'Uncontended acquire + release, one caller',
-    variants: {
-      poc: async () => {
-        const lock = await acquire(admin, 'solo-poc', { ttlMs: TTL_MS });
-        await lock.release();
-      },
-      naive: async () => {
-        const lock = await naiveAcquire(admin, 'solo-naive', { ttlMs: TTL_MS });
-        await lock.release();
-      },
-      redlock: async () => {
-        const lock = await redlocks[0]!.acquire(['redlock:solo'], TTL_MS);
-        await lock.release();
-      },
-    },
-    rounds: 5,
-    timeMs: 1_000,
-  });
-  report.add(uncontended);
-
-  // 3. Contended: every caller wants the same lock and does the read-modify-write under it.
-  const contended = await compareLoad({
-    id: 'contended',
-    title: `Contended acquire -> read-modify-write -> release, ${CONCURRENCY} callers on one key`,
-    variants: {
-      poc: (w) => variants.poc(w, 'load'),
-      naive: (w) => variants.naive(w, 'load'),
-      redlock: (w) => variants.redlock(w, 'load'),
-    },
-    concurrency: CONCURRENCY,
-    durationMs: 1_500,
-    rounds: 5,
-  });
-  report.add(contended);
-
-  const ratio = (c: typeof contended, variant: string): string =>
-    c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
-  const pct = (n: number): string => `${Math.round((100 * n) / expected)}%`;
-  await report.finish(
-    `Under ${CONCURRENCY} concurrent workers the POC lost ${lost.poc} of ${expected} counter updates and redlock ${lost.redlock}, ` +
-      `while the naive GET-then-SET lock lost ${lost.naive} (${pct(lost.naive!)}); ` +
-      `contended throughput naive ÷ POC = ${ratio(contended, 'naive')}x, redlock ÷ POC = ${ratio(contended, 'redlock')}x; ` +
-      `uncontended acquire+release naive ÷ POC = ${ratio(uncontended, 'naive')}x, redlock ÷ POC = ${ratio(uncontended, 'redlock')}x.`,
-  );
-} finally {
-  const raw = redisClient(server.url); // no keyPrefix: KEYS patterns are not prefixed, UNLINK keys would be
   try {
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length > 0) await raw.unlink(...keys);
+    const report = benchReport({
+      parameters: {
+        concurrency: CONCURRENCY,
+        ttlMs: TTL_MS,
+        retryWaitMs: '10-20 (all variants)',
+        counterRun: `${CONCURRENCY} workers x ${COUNTER_INCREMENTS_PER_WORKER} increments x ${COUNTER_ROUNDS} rounds`,
+        criticalSection: 'GET counter, PING, SET counter+1',
+        redlock: '5.0.0-beta.2, one instance',
+      },
+      services: ['redis'],
+    });
+
+    // 1. Lost updates: one client per worker, all workers at once, exact expected count.
+    const expected = CONCURRENCY * COUNTER_INCREMENTS_PER_WORKER * COUNTER_ROUNDS;
+    const lost: Record<string, number> = {};
+    for (const [name, critical] of Object.entries(variants)) {
+      let final = 0;
+      for (let round = 0; round < COUNTER_ROUNDS; round++) {
+        const key = `counter-${name}-${round}`;
+        await Promise.all(
+          clients.map(async (_, w) => {
+            for (let i = 0; i < COUNTER_INCREMENTS_PER_WORKER; i++) await critical(w, key);
+          }),
+        );
+        final += Number(await admin.get(key));
+      }
+      lost[name] = expected - final;
+      process.stderr.write(`  counter ${name}: ${final} of ${expected} (${lost[name]} lost)\n`);
+      report.add({
+        id: `lost-updates-${name}`,
+        title: `Lost updates, ${name} (of ${expected} increments)`,
+        value: lost[name]!,
+        unit: 'lost',
+      });
+    }
+
+    // 2. Uncontended: one caller, a fresh resource name per variant.
+    const uncontended = await compareThroughput({
+      id: 'uncontended',
+      title: 'Uncontended acquire + release, one caller',
+      variants: {
+        poc: async () => {
+          const lock = await acquire(admin, 'solo-poc', { ttlMs: TTL_MS });
+          await lock.release();
+        },
+        naive: async () => {
+          const lock = await naiveAcquire(admin, 'solo-naive', { ttlMs: TTL_MS });
+          await lock.release();
+        },
+        redlock: async () => {
+          const lock = await redlocks[0]!.acquire(['redlock:solo'], TTL_MS);
+          await lock.release();
+        },
+      },
+      rounds: 5,
+      timeMs: 1_000,
+    });
+    report.add(uncontended);
+
+    // 3. Contended: every caller wants the same lock and does the read-modify-write under it.
+    const contended = await compareLoad({
+      id: 'contended',
+      title: `Contended acquire -> read-modify-write -> release, ${CONCURRENCY} callers on one key`,
+      variants: {
+        poc: (w) => variants.poc(w, 'load'),
+        naive: (w) => variants.naive(w, 'load'),
+        redlock: (w) => variants.redlock(w, 'load'),
+      },
+      concurrency: CONCURRENCY,
+      durationMs: 1_500,
+      rounds: 5,
+    });
+    report.add(contended);
+
+    const ratio = (c: typeof contended, variant: string): string =>
+      c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
+    const pct = (n: number): string => `${Math.round((100 * n) / expected)}%`;
+    await report.finish(
+      `Under ${CONCURRENCY} concurrent workers the POC lost ${lost.poc} of ${expected} counter updates and redlock ${lost.redlock}, ` +
+        `while the naive GET-then-SET lock lost ${lost.naive} (${pct(lost.naive!)}); ` +
+        `contended throughput naive ÷ POC = ${ratio(contended, 'naive')}x, redlock ÷ POC = ${ratio(contended, 'redlock')}x; ` +
+        `uncontended acquire+release naive ÷ POC = ${ratio(uncontended, 'naive')}x, redlock ÷ POC = ${ratio(uncontended, 'redlock')}x.`,
+    );
   } finally {
-    raw.disconnect();
-    for (const c of clients) c.disconnect();
+    const raw = redisClient(server.url); // no keyPrefix: KEYS patterns are not prefixed, UNLINK keys would be
+    try {
+      const keys = await raw.keys(`${prefix}*`);
+      if (keys.length > 0) await raw.unlink(...keys);
+    } finally {
+      raw.disconnect();
+      for (const c of clients) c.disconnect();
+    }
   }
-}
+});

@@ -1,17 +1,15 @@
-// Every error this package throws carries a brand and a code, so callers can tell "the lock is gone"
-// from "Redis is down" from "you passed a bad TTL" without matching message strings.
-
-const brand = Symbol.for('poc.redis-lock.error');
+// The errors this package throws, on the shared kit: each carries the package's scope and a code, so
+// callers tell "the lock is gone" from "Redis is down" from "you passed a bad TTL" with one guard,
+// `isLockError(e, 'lost')`, without matching message strings.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
+import type { Redis } from 'ioredis';
 
 export type LockErrorCode = 'argument' | 'timeout' | 'aborted' | 'lost' | 'stale-token' | 'service';
 
-export abstract class LockError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: LockErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isLockError(e, code?)` tells them apart. */
+export abstract class LockError extends PocError {
+  readonly scope = 'poc-redis-lock';
+  abstract override readonly code: LockErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -51,43 +49,20 @@ export class LockServiceError extends LockError {
   readonly code = 'service';
 }
 
-export const isLockError = (e: unknown): e is LockError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isLockLostError = (e: unknown): e is LockLostError => isLockError(e) && e.code === 'lost';
-export const isStaleTokenError = (e: unknown): e is StaleTokenError => isLockError(e) && e.code === 'stale-token';
-export const isLockServiceError = (e: unknown): e is LockServiceError => isLockError(e) && e.code === 'service';
+export type AnyLockError =
+  LockArgumentError | LockTimeoutError | LockAbortedError | LockLostError | StaleTokenError | LockServiceError;
 
-// --- argument checks -----------------------------------------------------------------------------
+/** The one guard: `isLockError(e)`, or `isLockError(e, 'lost')` narrowed to LockLostError. */
+export const isLockError = errorGuard<AnyLockError>('poc-redis-lock');
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
+/** Argument checks that throw LockArgumentError: `check.positiveInt('ttlMs', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new LockArgumentError(p.message));
 
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new LockArgumentError(`${name} ${rule} (got ${show(value)})`);
+/** The client check every entry point makes first: anything with evalsha() passes as an ioredis client. */
+export function requireClient(redis: unknown): asserts redis is Redis {
+  const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).evalsha === 'function';
+  check.kind(ok, 'redis', 'must be an ioredis client', redis);
 }
 
-/** Like requireArg, but reports the value's type rather than the value (clients, functions, payloads). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new LockArgumentError(`${name} ${rule} (got ${value === null ? 'null' : typeof value})`);
-}
-
-export function requirePositiveInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) > 0, name, 'must be a positive integer', value);
-}
-
-export function requireNonNegativeInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) >= 0, name, 'must be a non-negative integer', value);
-}
-
-export function requireName(name: string, value: unknown): asserts value is string {
-  requireArg(typeof value === 'string' && value.length > 0, name, 'must be a non-empty string', value);
-}
-
-/** Runs one Redis call and turns a client failure into a LockServiceError that says what was being done. */
-export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isLockError(e)) throw e;
-    throw new LockServiceError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
+/** Runs one Redis call; a client failure becomes a LockServiceError naming what was being done. */
+export const redisCall = serviceCall((message, cause) => new LockServiceError(message, { cause }));

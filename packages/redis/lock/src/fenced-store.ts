@@ -2,8 +2,7 @@
 // and refuses writes that carry a lower one. A lock alone cannot stop a holder that paused (GC, swap,
 // a slow network) past its lease from writing after a newer holder; the resource can.
 import type { Redis } from 'ioredis';
-import { StaleTokenError, redisCall, requireKind, requireName, requirePositiveInt } from './errors.ts';
-import { requireClient } from './lock.ts';
+import { StaleTokenError, check, redisCall, requireClient } from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 export interface FencedValue {
@@ -23,14 +22,14 @@ export interface FencedStore {
 
 export function fencedStore(redis: Redis, name: string): FencedStore {
   requireClient(redis);
-  requireName('name', name);
+  check.name('name', name);
   const key = `fenced:{${name}}`;
   return {
     name,
     key,
     async write(fence, value) {
-      requirePositiveInt('fence', fence);
-      requireKind(typeof value === 'string', 'value', 'must be a string', value);
+      check.positiveInt('fence', fence);
+      check.kind(typeof value === 'string', 'value', 'must be a string', value);
       const [written, highest] = (await redisCall(`writing fenced store "${name}"`, () =>
         runScript(redis, luaScript('fenced-write-1.lua'), [key], [fence, value]),
       )) as [number, number];

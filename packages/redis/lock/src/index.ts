@@ -3,14 +3,11 @@ export {
   tryAcquire,
   withLock,
   lockKeys,
-  systemClock,
   type Lock,
   type AcquireOptions,
   type WithLockOptions,
-  type Clock,
 } from './lock.ts';
 export { fencedStore, type FencedStore, type FencedValue } from './fenced-store.ts';
-export { naiveAcquire, withNaiveLock, type NaiveLockOptions } from './naive-lock.ts';
 export {
   LockError,
   LockArgumentError,
@@ -20,8 +17,6 @@ export {
   StaleTokenError,
   LockServiceError,
   isLockError,
-  isLockLostError,
-  isStaleTokenError,
-  isLockServiceError,
+  type AnyLockError,
   type LockErrorCode,
 } from './errors.ts';

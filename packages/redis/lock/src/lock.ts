@@ -1,52 +1,10 @@
 // A lease-based lock on one Redis server: SET NX PX with a random owner token, compare-and-delete release,
 // compare-and-pexpire extension, and a fencing token handed out atomically with every acquisition.
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import {
-  LockAbortedError,
-  LockLostError,
-  LockTimeoutError,
-  redisCall,
-  requireArg,
-  requireKind,
-  requireName,
-  requireNonNegativeInt,
-  requirePositiveInt,
-} from './errors.ts';
+import { LockAbortedError, LockLostError, LockTimeoutError, check, redisCall, requireClient } from './errors.ts';
 import { luaScript, runScript } from './scripts.ts';
-
-/** Time as the lock sees it. Inject a fake one to test timing logic without waiting. */
-export interface Clock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  /** Calls `fn` after `ms`; returns a function that cancels the call. */
-  schedule(fn: () => void, ms: number): () => void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  schedule: (fn, ms) => {
-    const timer = setTimeout(fn, ms);
-    return () => clearTimeout(timer);
-  },
-};
-
-/** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
-function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!signal) return void clock.schedule(resolve, ms);
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      cancel();
-      reject(signal.reason);
-    };
-    const cancel = clock.schedule(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface AcquireOptions {
   /** Lease length: the lock disappears this long after acquisition (or the last extension). */
@@ -59,6 +17,7 @@ export interface AcquireOptions {
   acquireTimeoutMs?: number;
   /** Cancels waiting for the lock (LockAbortedError) and, in withLock, is passed on to the work. */
   signal?: AbortSignal;
+  /** Time for retries, the acquire deadline and the lease (default: the kit's systemClock, epoch ms). */
   clock?: Clock;
 }
 
@@ -77,7 +36,7 @@ export interface Lock {
   /** Fencing token: strictly greater than that of every earlier acquisition of this resource. */
   readonly fence: number;
   readonly ttlMs: number;
-  /** Clock time until which the lease surely holds (counted from when the last successful request was sent). */
+  /** Clock time (epoch ms) until which the lease surely holds (counted from when the last successful request was sent). */
   readonly validUntil: number;
   /** Successful extensions so far. */
   readonly extensions: number;
@@ -92,11 +51,6 @@ export const lockKeys = (name: string): { lock: string; fence: string } => ({
   lock: `lock:{${name}}`,
   fence: `lock:{${name}}:fence`,
 });
-
-export function requireClient(redis: unknown): asserts redis is Redis {
-  const ok = typeof redis === 'object' && redis !== null && typeof (redis as Redis).evalsha === 'function';
-  requireKind(ok, 'redis', 'must be an ioredis client', redis);
-}
 
 class RedisLock implements Lock {
   readonly name: string;
@@ -134,7 +88,7 @@ class RedisLock implements Lock {
   }
 
   async extend(ttlMs: number = this.ttlMs): Promise<boolean> {
-    requirePositiveInt('ttlMs', ttlMs);
+    check.positiveInt('ttlMs', ttlMs);
     const sentAt = this.#clock.now();
     const extended = await redisCall(`extending lock "${this.name}"`, () =>
       runScript(this.#redis, luaScript('extend-1.lua'), [this.key], [this.token, ttlMs]),
@@ -157,8 +111,8 @@ interface Settings {
 
 function settings(redis: unknown, name: unknown, options: AcquireOptions | undefined): Settings {
   requireClient(redis);
-  requireName('name', name);
-  requireArg(
+  check.name('name', name);
+  check.kind(
     typeof options === 'object' && options !== null,
     'options',
     'must be an object with at least ttlMs',
@@ -172,11 +126,11 @@ function settings(redis: unknown, name: unknown, options: AcquireOptions | undef
     signal,
     clock = systemClock,
   } = options;
-  requirePositiveInt('ttlMs', ttlMs);
-  requirePositiveInt('retryDelayMs', retryDelayMs);
-  requireNonNegativeInt('retryJitterMs', retryJitterMs);
-  requireNonNegativeInt('acquireTimeoutMs', acquireTimeoutMs);
-  requireArg(signal === undefined || signal instanceof AbortSignal, 'signal', 'must be an AbortSignal', signal);
+  check.positiveInt('ttlMs', ttlMs);
+  check.positiveInt('retryDelayMs', retryDelayMs);
+  check.nonNegativeInt('retryJitterMs', retryJitterMs);
+  check.nonNegativeInt('acquireTimeoutMs', acquireTimeoutMs);
+  check.signal('signal', signal);
   return { ttlMs, retryDelayMs, retryJitterMs, acquireTimeoutMs, signal, clock };
 }
 
@@ -221,7 +175,7 @@ async function acquireWith(redis: Redis, name: string, s: Settings): Promise<Loc
     }
     const wait = Math.min(left, s.retryDelayMs + Math.floor(Math.random() * (s.retryJitterMs + 1)));
     try {
-      await sleep(s.clock, wait, s.signal);
+      await s.clock.sleep(wait, s.signal);
     } catch {
       throw aborted();
     }
@@ -289,14 +243,14 @@ export async function withLock<T>(
 ): Promise<T> {
   const s = settings(redis, name, options);
   const everyMs = options.extendEveryMs ?? Math.max(1, Math.floor(s.ttlMs / 3));
-  requirePositiveInt('extendEveryMs', everyMs);
-  requireArg(
+  check.positiveInt('extendEveryMs', everyMs);
+  check.that(
     everyMs < s.ttlMs,
     'extendEveryMs',
     `must be less than ttlMs (${s.ttlMs}), or the lease runs out between extensions`,
     everyMs,
   );
-  requireKind(typeof work === 'function', 'work', 'must be a function (signal, lock) => Promise', work);
+  check.kind(typeof work === 'function', 'work', 'must be a function (signal, lock) => Promise', work);
 
   const lock = await acquireWith(redis, name, s);
   const lost = new AbortController();

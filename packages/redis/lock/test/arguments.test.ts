@@ -1,16 +1,8 @@
 import { redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LockArgumentError,
-  acquire,
-  fencedStore,
-  isLockError,
-  naiveAcquire,
-  tryAcquire,
-  withLock,
-  type Lock,
-} from '../src/index.ts';
+import { LockArgumentError, acquire, fencedStore, isLockError, tryAcquire, withLock, type Lock } from '../src/index.ts';
+import { naiveAcquire } from '../src/naive.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -57,12 +49,12 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'signal that is not an AbortSignal',
     () => acquire(redis, 'x', { ttlMs: 100, signal: 'stop' as unknown as AbortSignal }),
-    'signal must be an AbortSignal (got "stop")',
+    'signal must be an AbortSignal (got a string)',
   ],
   [
     'not an ioredis client',
     () => acquire({} as Redis, 'x', { ttlMs: 100 }),
-    'redis must be an ioredis client (got object)',
+    'redis must be an ioredis client (got an object)',
   ],
   [
     'extension interval not below the TTL',
@@ -77,7 +69,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'work that is not a function',
     () => withLock(redis, 'x', { ttlMs: 300 }, 'work' as unknown as typeof noop),
-    'work must be a function (signal, lock) => Promise (got string)',
+    'work must be a function (signal, lock) => Promise (got a string)',
   ],
   ['zero TTL for extend', () => held.extend(0), 'ttlMs must be a positive integer (got 0)'],
   ['empty fenced store name', () => fencedStore(redis, ''), 'name must be a non-empty string (got "")'],
@@ -90,7 +82,7 @@ const cases: Array<[string, () => unknown, string]> = [
   [
     'non-string value',
     () => fencedStore(redis, 'store').write(1, 42 as unknown as string),
-    'value must be a string (got number)',
+    'value must be a string (got a number)',
   ],
   [
     'zero TTL for the naive lock',
@@ -108,7 +100,7 @@ describe('bad arguments', () => {
         (e: unknown) => e,
       );
     expect(err).toBeInstanceOf(LockArgumentError);
-    expect(isLockError(err)).toBe(true);
+    expect(isLockError(err, 'argument')).toBe(true);
     expect((err as Error).message).toBe(message);
     expect((err as Error).name).toBe('LockArgumentError');
   });

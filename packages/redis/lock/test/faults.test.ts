@@ -1,6 +1,6 @@
 import { privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { LockLostError, LockServiceError, acquire, isLockServiceError, lockKeys, withLock } from '../src/index.ts';
+import { LockLostError, LockServiceError, acquire, isLockError, lockKeys, withLock } from '../src/index.ts';
 import { luaScript } from '../src/scripts.ts';
 import { signalled, untilAborted } from './helpers.ts';
 
@@ -37,7 +37,7 @@ describe('Redis restarts and outages (private server)', () => {
     await server.stop();
     const err = await acquire(client, 'job', { ttlMs: 1_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockServiceError);
-    expect(isLockServiceError(err)).toBe(true);
+    expect(isLockError(err, 'service')).toBe(true);
     expect((err as Error).message).toMatch(/^acquiring lock "job" failed: /);
     expect((err as Error).cause).toBeInstanceOf(Error);
 

@@ -1,4 +1,5 @@
 import { eventually, redisNamespace, type RedisNamespace } from '@poc/harness';
+import { ManualClock } from '@poc/kit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,14 +10,11 @@ import {
   acquire,
   fencedStore,
   isLockError,
-  isLockLostError,
-  isStaleTokenError,
   lockKeys,
-  naiveAcquire,
   tryAcquire,
   withLock,
-  withNaiveLock,
 } from '../src/index.ts';
+import { naiveAcquire, withNaiveLock } from '../src/naive.ts';
 import { increment, signalled, untilAborted } from './helpers.ts';
 
 let ns: RedisNamespace;
@@ -160,6 +158,39 @@ describe('acquire with retries', () => {
   });
 });
 
+describe('an injected clock (the kit’s ManualClock)', () => {
+  it('drives the retry waits and the acquire deadline: no real time passes between attempts', async () => {
+    const holder = await acquire(ns.client(), 'clock-busy', { ttlMs: 30_000 });
+    const clock = new ManualClock();
+    const options = { ttlMs: 1_000, retryDelayMs: 100, retryJitterMs: 0, acquireTimeoutMs: 300, clock };
+    const waiting = acquire(ns.client(), 'clock-busy', options).catch((e: unknown) => e);
+    for (let wait = 1; wait <= 3; wait++) {
+      await eventually(() => clock.pending === 1, { what: `retry wait ${wait} to be scheduled on the clock` });
+      await clock.advance(100);
+    }
+    const err = await waiting;
+    expect(isLockError(err, 'timeout')).toBe(true);
+    expect((err as Error).message).toBe('lock "clock-busy" was still held by another owner after 300 ms (4 attempts)');
+    expect(await admin.get(holder.key)).toBe(holder.token);
+    await holder.release();
+  });
+
+  it('schedules withLock’s extensions: one ttl/3 tick resets the key’s TTL and moves validUntil', async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
+    const seen = await withLock(ns.client(), 'clock-lease', { ttlMs: 30_000, clock }, async (_signal, lock) => {
+      const before = lock.validUntil;
+      await admin.pexpire(lock.key, 5_000); // shorten the real lease, so only an extension can lengthen it
+      await clock.advance(10_000); // ttlMs / 3: the first extension goes out
+      await eventually(() => lock.extensions === 1, { what: 'the extension to be confirmed' });
+      return { before, after: lock.validUntil, pttl: await admin.pttl(lock.key) };
+    });
+    expect(seen.before).toBe(start + 30_000);
+    expect(seen.after).toBe(start + 10_000 + 30_000);
+    expect(seen.pttl).toBeGreaterThan(5_000);
+  });
+});
+
 describe('fencing tokens', () => {
   it('hands out strictly increasing tokens across acquisitions', async () => {
     const c = ns.client();
@@ -184,7 +215,7 @@ describe('fencing tokens', () => {
 
     const err = await store.write(paused.fence, 'late write by A').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StaleTokenError);
-    expect(isStaleTokenError(err) && isLockError(err)).toBe(true);
+    expect(isLockError(err, 'stale-token')).toBe(true);
     expect((err as StaleTokenError).message).toBe(
       `fenced store "report" rejected a write with fencing token ${paused.fence}: it has already accepted token ${next.fence}`,
     );
@@ -236,7 +267,7 @@ describe('withLock', () => {
 
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
-    expect(isLockLostError(err)).toBe(true);
+    expect(isLockError(err, 'lost')).toBe(true);
     expect((err as Error).message).toMatch(
       /^lock "stolen-\d+" was lost: an extension found it expired or held by another owner$/,
     );

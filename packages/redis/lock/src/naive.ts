@@ -2,11 +2,12 @@
 // It checks that the key is free (GET), then takes it (SET) in a second round trip: two callers that
 // both GET before either SETs both "hold" the lock. Its release deletes the key without checking
 // who owns it, so a holder whose lease ran out deletes its successor's lock.
+// Exported as 'poc-redis-lock/naive', not from the main entry, so tests, the bench and other POCs can compare.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { LockTimeoutError, redisCall, requireName, requirePositiveInt } from './errors.ts';
-import { lockKeys, requireClient } from './lock.ts';
+import { LockTimeoutError, check, redisCall, requireClient } from './errors.ts';
+import { lockKeys } from './lock.ts';
 
 export interface NaiveLockOptions {
   ttlMs: number;
@@ -22,10 +23,10 @@ export async function naiveAcquire(
   options: NaiveLockOptions,
 ): Promise<{ release(): Promise<void> }> {
   requireClient(redis);
-  requireName('name', name);
+  check.name('name', name);
   const { ttlMs, retryDelayMs = 5, acquireTimeoutMs = 10_000 } = options;
-  requirePositiveInt('ttlMs', ttlMs);
-  requirePositiveInt('retryDelayMs', retryDelayMs);
+  check.positiveInt('ttlMs', ttlMs);
+  check.positiveInt('retryDelayMs', retryDelayMs);
   const key = lockKeys(name).lock;
   const token = randomBytes(16).toString('hex');
   const deadline = Date.now() + acquireTimeoutMs;
