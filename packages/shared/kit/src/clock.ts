@@ -40,6 +40,18 @@ export const systemClock: Clock = {
   sleep: (ms, signal) => sleepOn(systemClock.schedule, ms, signal),
 };
 
+/**
+ * A clock that reads `offsetMs` ahead of `clock` (behind when negative): one client's skewed wall clock,
+ * for tests of code that compares times written by several processes. Sleeping is not affected.
+ */
+export function skewedClock(clock: Clock, offsetMs: number): Clock {
+  return {
+    now: () => clock.now() + offsetMs,
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+    schedule: (fn, ms) => clock.schedule(fn, ms),
+  };
+}
+
 interface Timer {
   at: number;
   seq: number;

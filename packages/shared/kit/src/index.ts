@@ -1,4 +1,4 @@
 export { PocError, errorGuard, isPocError, serviceCall, type CodeOf, type ErrorGuard } from './errors.ts';
 export { argumentChecks, describeValue, describeKind, type ArgumentChecks, type ArgumentProblem } from './arguments.ts';
-export { systemClock, ManualClock, type Clock } from './clock.ts';
+export { systemClock, skewedClock, ManualClock, type Clock } from './clock.ts';
 export { runMain, formatError } from './main.ts';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ManualClock,
   PocError,
+  skewedClock,
   argumentChecks,
   describeValue,
   errorGuard,
@@ -155,6 +156,19 @@ describe('ManualClock', () => {
     await expect(sleeping).rejects.toThrow('stop');
     expect(clock.pending).toBe(0);
     await expect(clock.sleep(1, AbortSignal.abort(new Error('already')))).rejects.toThrow('already');
+  });
+});
+
+describe('skewedClock', () => {
+  it('reads ahead or behind the clock it wraps, and sleeps on it', async () => {
+    const base = new ManualClock(10_000);
+    const behind = skewedClock(base, -5_000);
+    expect(behind.now()).toBe(5_000);
+    let woke = false;
+    void behind.sleep(100).then(() => (woke = true));
+    await base.advance(100);
+    expect(woke).toBe(true);
+    expect(behind.now()).toBe(5_100);
   });
 });
 
