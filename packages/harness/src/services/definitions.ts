@@ -3,7 +3,8 @@
 import { IMAGES } from './images.ts';
 import { startPinned, startPinnedContainer, type DockerInstance } from './docker.ts';
 import { postgresSettings, startLocalPostgres } from './local/postgres.ts';
-import { startLocalRedis, type LocalProcessServer, type LocalRedisOptions } from './local/redis.ts';
+import { startLocalRedis, type LocalRedisOptions } from './local/redis.ts';
+import type { LocalProcessServer } from './local/start.ts';
 import { startLocalKafka } from './local/kafka.ts';
 import { startLocalRabbitmq } from './local/rabbitmq.ts';
 import { startLocalToxiproxy } from './local/toxiproxy.ts';

@@ -120,10 +120,12 @@ const servesGeneration = (url: string, generation: number): Promise<boolean> =>
 
 export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   let current = check(options);
-  const port = await getPort({ host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${port}`;
   let generation = 1;
-  return (await dockerAvailable()) ? startDockerNginx(current, port, url) : startLocalNginx();
+  if (await dockerAvailable()) {
+    const port = await getPort({ host: '127.0.0.1' });
+    return startDockerNginx(current, port, `http://127.0.0.1:${port}`);
+  }
+  return startLocalNginx();
 
   async function startLocalNginx(): Promise<NginxServer> {
     const bin = findExecutable('nginx', [], ['/usr/sbin']);
@@ -132,6 +134,8 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
         missingBinaryHint('nginx', 'no variable: nginx is configured per use', 'nginx-light'),
       );
     const dir = new ServerDir('nginx', 'SIGQUIT'); // SIGQUIT: graceful shutdown
+    const [port] = (await dir.reservePorts(1)) as [number];
+    const url = `http://127.0.0.1:${port}`;
     // As root, workers run as nobody and must be able to write nginx's temp directories.
     const root = process.getuid?.() === 0;
     const passwd = root

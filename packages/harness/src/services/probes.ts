@@ -46,35 +46,69 @@ function redisRoundTrip<T>(
 export const probeRedis = (url: string, timeoutMs = 1_000): Promise<void> =>
   redisRoundTrip(url, 'PING', (r) => (r.includes('+PONG') ? true : undefined), timeoutMs).then(() => undefined);
 
+/** Redis's version and the answering process's pid, from INFO server. */
+export const redisIdentity = (url: string, timeoutMs = 2_000): Promise<{ version: string; pid: number }> =>
+  redisRoundTrip(
+    url,
+    'INFO server',
+    (r) => {
+      const version = /redis_version:([\d.]+)/.exec(r)?.[1];
+      const pid = /process_id:(\d+)/.exec(r)?.[1];
+      return version && pid ? { version, pid: Number(pid) } : undefined;
+    },
+    timeoutMs,
+  );
+
 /** Redis's version from INFO server. */
 export const redisVersion = (url: string, timeoutMs = 2_000): Promise<string> =>
   redisRoundTrip(url, 'INFO server', (r) => /redis_version:([\d.]+)/.exec(r)?.[1], timeoutMs);
 
 /** Connects and runs SHOW server_version; resolves with it. */
-export async function probePostgres(url: string, timeoutMs = 2_000): Promise<string> {
+export const probePostgres = (url: string, timeoutMs = 2_000): Promise<string> =>
+  postgresIdentity(url, timeoutMs).then((i) => i.version);
+
+/** The server's version and data directory (which tells one server from another on the same port). */
+export async function postgresIdentity(
+  url: string,
+  timeoutMs = 2_000,
+): Promise<{ version: string; dataDirectory: string }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {}); // a failed probe must not crash the process
   try {
     await client.connect();
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return rows[0]?.server_version.split(' ')[0] ?? 'unknown';
+    const { rows } = await client.query<{ v: string; d: string }>(
+      "SELECT current_setting('server_version') AS v, current_setting('data_directory') AS d",
+    );
+    return { version: rows[0]?.v.split(' ')[0] ?? 'unknown', dataDirectory: rows[0]?.d ?? '' };
   } finally {
     await client.end().catch(() => {});
   }
 }
 
 /** Opens an AMQP connection; resolves with the broker's version from its server properties. */
-export async function probeAmqp(url: string, timeoutMs = 2_000): Promise<string> {
+export const probeAmqp = (url: string, timeoutMs = 2_000): Promise<string> =>
+  amqpIdentity(url, timeoutMs).then((i) => i.version);
+
+/** The broker's version and cluster name (its node name unless set otherwise). */
+export async function amqpIdentity(url: string, timeoutMs = 2_000): Promise<{ version: string; cluster: string }> {
   const connection = await amqp.connect(url, { timeout: timeoutMs });
   try {
-    return String(connection.connection.serverProperties.version ?? 'unknown');
+    const props = connection.connection.serverProperties as Record<string, unknown>;
+    return { version: String(props.version ?? 'unknown'), cluster: String(props.cluster_name ?? '') };
   } finally {
     await connection.close().catch(() => {});
   }
 }
 
 /** Asks the cluster to describe itself through an admin client; resolves with the broker count. */
-export async function probeKafka(brokers: string, timeoutMs = 2_000): Promise<string> {
+export const probeKafka = (brokers: string, timeoutMs = 2_000): Promise<string> =>
+  kafkaIdentity(brokers, timeoutMs).then((i) => `${i.brokers} broker(s)`);
+
+/** The cluster's id and broker count. */
+export async function kafkaIdentity(
+  brokers: string,
+  timeoutMs = 2_000,
+): Promise<{ clusterId: string; brokers: number }> {
   const kafka = new Kafka({
     clientId: 'poc-harness-probe',
     brokers: brokers.split(','),
@@ -87,7 +121,7 @@ export async function probeKafka(brokers: string, timeoutMs = 2_000): Promise<st
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return `${cluster.brokers.length} broker(s)`;
+    return { clusterId: cluster.clusterId, brokers: cluster.brokers.length };
   } finally {
     await admin.disconnect().catch(() => {});
   }

@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { HarnessArgumentError, ServiceUnavailableError } from '../errors.ts';
 import { SERVICES, type ServerOptions, type ServiceDefinition, type ServiceName } from './definitions.ts';
 import { dockerAvailable, type DockerInstance } from './docker.ts';
-import type { LocalProcessServer } from './local/redis.ts';
+import type { LocalProcessServer } from './local/start.ts';
 import type { PrivateServer, ProviderKind, Server } from './types.ts';
 
 export type Log = (line: string) => void;

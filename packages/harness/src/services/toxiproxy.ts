@@ -1,8 +1,8 @@
 // toxiproxy between a client and a real server: a proxy on a free loopback port that forwards to the
 // server until a test adds latency, a bandwidth limit, a timeout or a reset, or cuts it.
-import getPort from 'get-port';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { uniqueName } from '../testing/names.ts';
+import { releasePorts, reservePorts } from './local/processes.ts';
 import { serverFor } from './servers.ts';
 
 export interface ProxiedServer extends AsyncDisposable {
@@ -25,9 +25,16 @@ export interface ProxiedServer extends AsyncDisposable {
 export async function proxyTo(upstream: string, options: { name?: string } = {}): Promise<ProxiedServer> {
   const server = await serverFor('toxiproxy');
   const client = new Toxiproxy(server.url);
-  const port = await getPort({ host: '127.0.0.1' });
+  // Reserved across processes for the proxy's whole life, including while it is cut (not listening).
+  const [port] = (await reservePorts(1)) as [number];
   const listen = `127.0.0.1:${port}`;
-  const proxy = await client.createProxy({ name: uniqueName(options.name ?? 'proxy'), listen, upstream });
+  let proxy: Proxy;
+  try {
+    proxy = await client.createProxy({ name: uniqueName(options.name ?? 'proxy'), listen, upstream });
+  } catch (e) {
+    releasePorts([port]);
+    throw e;
+  }
   let closed = false;
   const p: ProxiedServer = {
     listen,
@@ -55,7 +62,11 @@ export async function proxyTo(upstream: string, options: { name?: string } = {})
     async close() {
       if (closed) return;
       closed = true;
-      await proxy.remove();
+      try {
+        await proxy.remove();
+      } finally {
+        releasePorts([port]);
+      }
     },
     [Symbol.asyncDispose]: () => p.close(),
   };

@@ -14,6 +14,10 @@ export interface WorkerProcess extends AsyncDisposable {
   waitForLine(match: RegExp | string, timeoutMs?: number): Promise<string>;
   /** SIGKILL: no finally blocks, no shutdown hooks, exactly like a crash. Resolves when it is gone. */
   kill(): Promise<void>;
+  /** SIGSTOP: the worker stops dead (a long GC pause, a frozen VM) but keeps its connections open. */
+  freeze(): void;
+  /** SIGCONT: a frozen worker runs on, unaware that time passed. */
+  thaw(): void;
   /** Resolves with the exit code once the worker exits. */
   exited: Promise<number | null>;
 }
@@ -70,6 +74,12 @@ export function spawnTsWorker(script: string, args: string[] = [], env: NodeJS.P
           );
         });
       });
+    },
+    freeze() {
+      if (!gone()) child.kill('SIGSTOP');
+    },
+    thaw() {
+      if (!gone()) child.kill('SIGCONT');
     },
     async kill() {
       if (gone()) return;

@@ -1,17 +1,21 @@
 // Apache Kafka in KRaft mode as one combined broker+controller JVM (heap capped at 512 MB), from the
 // Maven Central jars that tooling/scripts/install-services.sh puts in the cache. Storage is formatted
 // once into a template (like initdb) and copied per start; readiness is an admin client's answer.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import getPort from 'get-port';
+import { promisify } from 'node:util';
 import { ServiceUnavailableError } from '../../errors.ts';
-import { probeKafka } from '../probes.ts';
+import { kafkaIdentity } from '../probes.ts';
 import { findExecutable, missingBinaryHint } from './binaries.ts';
-import { cacheHome, ServerDir, waitUntilReady } from './processes.ts';
-import type { LocalProcessServer } from './redis.ts';
+import { copyTree } from './postgres.ts';
+import { cacheHome, stagingDir } from './processes.ts';
+import { requireIdentity, startLocalServer, type LocalProcessServer } from './start.ts';
+
+const run = promisify(execFile);
+/** A KRaft cluster id: 16 random bytes, base64url (22 characters), as kafka-storage random-uuid prints. */
+const newClusterId = (): string => randomBytes(16).toString('base64url');
 
 export const KAFKA_VERSION = '3.9.1';
 const HEAP = '512m';
@@ -66,35 +70,32 @@ function javaAndJars(): { java: string; classpath: string } {
 }
 
 /** A formatted KRaft metadata directory, made once per version (formatting costs a JVM start). */
-function storageTemplate(java: string, classpath: string): string {
+async function storageTemplate(java: string, classpath: string): Promise<string> {
   const template = join(kafkaHome(), 'storage-template');
   if (existsSync(join(template, 'meta.properties'))) return template;
-  const staging = mkdtempSync(join(tmpdir(), 'poc-harness-kafka-format-'));
+  const staging = stagingDir();
   try {
     const data = join(staging, 'data');
     writeFileSync(join(staging, 'server.properties'), properties(data, 9092, 9093));
     writeFileSync(join(staging, 'log4j.properties'), LOG4J);
-    const clusterId = randomBytes(16).toString('base64url');
-    const r = spawnSync(
-      java,
-      [
-        '-Xmx256m',
-        '-cp',
-        classpath,
-        `-Dlog4j.configuration=file:${join(staging, 'log4j.properties')}`,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        join(staging, 'server.properties'),
-      ],
-      { encoding: 'utf8' },
-    );
-    if (r.status !== 0) throw new ServiceUnavailableError(`formatting Kafka storage failed:\n${r.stderr || r.stdout}`);
+    const clusterId = newClusterId();
+    await run(java, [
+      '-Xmx256m',
+      '-cp',
+      classpath,
+      `-Dlog4j.configuration=file:${join(staging, 'log4j.properties')}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      join(staging, 'server.properties'),
+    ]).catch((e: { stderr?: string; stdout?: string }) => {
+      throw new ServiceUnavailableError(`formatting Kafka storage failed:\n${e.stderr || e.stdout}`);
+    });
     const partial = `${template}.${process.pid}.partial`;
-    spawnSync('cp', ['-a', data, partial]);
-    if (spawnSync('mv', ['-T', partial, template]).status !== 0) rmSync(partial, { recursive: true, force: true });
+    await copyTree(data, partial);
+    await run('mv', ['-T', partial, template]).catch(() => rmSync(partial, { recursive: true, force: true }));
     return template;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -103,35 +104,38 @@ function storageTemplate(java: string, classpath: string): string {
 
 export async function startLocalKafka(): Promise<LocalProcessServer> {
   const { java, classpath } = javaAndJars();
-  const template = storageTemplate(java, classpath);
-  const [port, controllerPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
-  const dir = new ServerDir('kafka');
-  const data = join(dir.path, 'data');
-  mkdirSync(dir.path, { recursive: true });
-  spawnSync('cp', ['-a', template, data]);
-  writeFileSync(join(dir.path, 'server.properties'), properties(data, port, controllerPort));
-  writeFileSync(join(dir.path, 'log4j.properties'), LOG4J);
-  const brokers = `127.0.0.1:${port}`;
-  const args = [
-    `-Xmx${HEAP}`,
-    '-Xms128m',
-    '-XX:+UseG1GC',
-    '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(dir.path, 'log4j.properties')}`,
-    '-cp',
-    classpath,
-    'kafka.Kafka',
-    join(dir.path, 'server.properties'),
-  ];
-  const launch = async (): Promise<void> => {
-    dir.spawn(java, args);
-    await waitUntilReady(dir, `Kafka on port ${port}`, () => probeKafka(brokers).then(() => undefined), 90_000);
-  };
-  try {
-    await launch();
-  } catch (e) {
-    await dir.dispose();
-    throw e;
-  }
-  return { url: brokers, version: KAFKA_VERSION, port, dir, launch };
+  const template = await storageTemplate(java, classpath);
+  let clusterId = '';
+  return startLocalServer({
+    service: 'kafka',
+    ports: 2,
+    timeoutMs: 90_000,
+    async prepare(dir, [port, controllerPort]) {
+      const data = join(dir.path, 'data');
+      await copyTree(template, data);
+      // Every copy of the template would share its cluster id; a fresh one per server is its identity.
+      clusterId = newClusterId();
+      const meta = join(data, 'meta.properties');
+      writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^cluster\.id=.*$/m, `cluster.id=${clusterId}`));
+      writeFileSync(join(dir.path, 'server.properties'), properties(data, port!, controllerPort!));
+      writeFileSync(join(dir.path, 'log4j.properties'), LOG4J);
+      const args = [
+        `-Xmx${HEAP}`,
+        '-Xms128m',
+        '-XX:+UseG1GC',
+        '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${join(dir.path, 'log4j.properties')}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        join(dir.path, 'server.properties'),
+      ];
+      return { url: `127.0.0.1:${port}`, what: `Kafka on port ${port}`, command: { command: java, args } };
+    },
+    async probe(brokers) {
+      const id = await kafkaIdentity(brokers);
+      requireIdentity('cluster id', clusterId, id.clusterId);
+      return KAFKA_VERSION;
+    },
+  });
 }

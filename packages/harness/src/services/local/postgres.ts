@@ -1,16 +1,17 @@
 // PostgreSQL as a throwaway process. initdb runs once per server version and is cached as a template
 // data directory; each start copies it (~100 ms instead of ~1.5 s). PostgreSQL refuses to run as
 // root, so when we are root the server runs as the `postgres` system user (or `nobody`).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import getPort from 'get-port';
+import { promisify } from 'node:util';
 import { ServiceUnavailableError } from '../../errors.ts';
-import { probePostgres } from '../probes.ts';
+import { postgresIdentity } from '../probes.ts';
 import { findExecutable, missingBinaryHint, postgresBinDirs } from './binaries.ts';
-import { cacheHome, ServerDir, waitUntilReady } from './processes.ts';
-import type { LocalProcessServer } from './redis.ts';
+import { cacheHome, stagingDir } from './processes.ts';
+import { requireIdentity, startLocalServer, type LocalProcessServer } from './start.ts';
+
+const run = promisify(execFile);
 
 interface RunAs {
   uid: number;
@@ -43,33 +44,52 @@ function binaries(): { initdb: string; postgres: string; version: string } {
   return { initdb, postgres, version };
 }
 
-function copyTree(from: string, to: string): void {
-  // cp -a keeps ownership and modes (PostgreSQL insists on a 0700 data directory owned by its user).
-  const r = spawnSync('cp', ['-a', from, to], { encoding: 'utf8' });
-  if (r.status !== 0) throw new ServiceUnavailableError(`copying ${from} to ${to} failed: ${r.stderr}`);
+/**
+ * cp -a keeps ownership and modes (PostgreSQL insists on a 0700 data directory owned by its user).
+ * Asynchronous, like every slow step: a blocked event loop cannot run its cleanup on Ctrl-C.
+ */
+export async function copyTree(from: string, to: string): Promise<void> {
+  try {
+    await run('cp', ['-a', from, to]);
+  } catch (e) {
+    throw new ServiceUnavailableError(`copying ${from} to ${to} failed: ${(e as { stderr?: string }).stderr ?? e}`);
+  }
 }
 
 /** Returns the cached, initdb'd template data directory for this version and user, creating it once. */
-function templateDataDir(initdb: string, version: string, runAs: RunAs | undefined): string {
+async function templateDataDir(initdb: string, version: string, runAs: RunAs | undefined): Promise<string> {
   const template = join(cacheHome(), `postgres-${version}-${runAs?.name ?? 'self'}`, 'data');
   if (existsSync(join(template, 'PG_VERSION'))) return template;
   // initdb as the server's user into a staging directory that user can reach, then copy into the cache.
-  const staging = mkdtempSync(join(tmpdir(), 'poc-harness-initdb-'));
+  const staging = stagingDir();
   try {
     if (runAs) chownSync(staging, runAs.uid, runAs.gid);
     const data = join(staging, 'data');
-    const r = spawnSync(
-      initdb,
-      ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-      { encoding: 'utf8', uid: runAs?.uid, gid: runAs?.gid, cwd: staging },
-    );
-    if (r.status !== 0) throw new ServiceUnavailableError(`initdb failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
+    try {
+      await run(
+        initdb,
+        [
+          '-D',
+          data,
+          '-U',
+          'postgres',
+          '--auth=trust',
+          '--encoding=UTF8',
+          '--locale=C',
+          '--no-sync',
+          '--no-instructions',
+        ],
+        { uid: runAs?.uid, gid: runAs?.gid, cwd: staging },
+      );
+    } catch (e) {
+      const out = e as { code?: number; stderr?: string; stdout?: string };
+      throw new ServiceUnavailableError(`initdb failed (exit ${out.code}):\n${out.stderr || out.stdout}`);
+    }
     mkdirSync(join(template, '..'), { recursive: true });
     const partial = `${template}.${process.pid}.partial`;
-    copyTree(data, partial);
+    await copyTree(data, partial);
     // Another process may have won the race; either way a complete template now exists.
-    const mv = spawnSync('mv', ['-T', partial, template]);
-    if (mv.status !== 0) rmSync(partial, { recursive: true, force: true });
+    await run('mv', ['-T', partial, template]).catch(() => rmSync(partial, { recursive: true, force: true }));
     return template;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -102,26 +122,30 @@ export const postgresSettings = (durable: boolean): Record<string, string> => ({
 export async function startLocalPostgres(options: { durable?: boolean } = {}): Promise<LocalProcessServer> {
   const { initdb, postgres, version } = binaries();
   const runAs = unprivilegedUser();
-  const template = templateDataDir(initdb, version, runAs);
-  const port = await getPort({ host: '127.0.0.1' });
-  // SIGINT is PostgreSQL's fast shutdown; SIGTERM (smart) would wait for every client to leave.
-  const dir = new ServerDir('postgres', 'SIGINT');
-  if (runAs) chownSync(dir.path, runAs.uid, runAs.gid);
-  const data = join(dir.path, 'data');
-  copyTree(template, data);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path];
-  for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false)))
-    args.push('-c', `${name}=${value}`);
-  const launch = async (): Promise<void> => {
-    dir.spawn(postgres, args, { uid: runAs?.uid, gid: runAs?.gid });
-    await waitUntilReady(dir, `PostgreSQL ${version} on port ${port}`, () => probePostgres(url).then(() => undefined));
-  };
-  try {
-    await launch();
-  } catch (e) {
-    await dir.dispose();
-    throw e;
-  }
-  return { url, version, port, dir, launch };
+  const template = await templateDataDir(initdb, version, runAs);
+  return startLocalServer({
+    service: 'postgres',
+    // SIGINT is PostgreSQL's fast shutdown; SIGTERM (smart) would wait for every client to leave.
+    stopSignal: 'SIGINT',
+    ports: 1,
+    async prepare(dir, [port]) {
+      if (runAs) chownSync(dir.path, runAs.uid, runAs.gid);
+      const data = join(dir.path, 'data');
+      await copyTree(template, data);
+      dir.leaves({ kind: 'sysv-shm', pidFile: join(data, 'postmaster.pid') });
+      const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path];
+      for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false)))
+        args.push('-c', `${name}=${value}`);
+      return {
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        what: `PostgreSQL ${version} on port ${port}`,
+        command: { command: postgres, args, uid: runAs?.uid, gid: runAs?.gid },
+      };
+    },
+    async probe(url, dir) {
+      const id = await postgresIdentity(url);
+      requireIdentity('data_directory', join(dir.path, 'data'), id.dataDirectory);
+      return id.version;
+    },
+  });
 }
