@@ -4,6 +4,7 @@
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { runMain } from '@poc/kit';
 import { benchReport, latencySummary, summarize, type Comparison } from '@poc/harness/bench';
 import { startSystem, type System } from '../src/system.ts';
 
@@ -82,145 +83,147 @@ async function load(url: string, durationS: number, pids: Array<number | undefin
   };
 }
 
-const [on, off] = [
-  await startSystem({
-    instances: 3,
-    cache: true,
-    cacheTtlMs: 600_000,
-    rateLimit: 1_000_000_000,
-    products: PRODUCTS,
-    name: 'bench_on',
-    log: progress,
-  }),
-  await startSystem({
-    instances: 3,
-    cache: false,
-    rateLimit: 1_000_000_000,
-    products: PRODUCTS,
-    name: 'bench_off',
-    log: progress,
-  }),
-];
-const all = on.instances.map((i) => i.address);
-type Variant = { name: string; system: System; upstreams: string[] };
-const variants: Variant[] = [
-  { name: '3 instances, cache off', system: off, upstreams: off.instances.map((i) => i.address) },
-  { name: '1 instance, cache on', system: on, upstreams: [all[0]!] },
-  { name: '3 instances, cache on', system: on, upstreams: all },
-];
-const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+runMain(async () => {
+  const [on, off] = [
+    await startSystem({
+      instances: 3,
+      cache: true,
+      cacheTtlMs: 600_000,
+      rateLimit: 1_000_000_000,
+      products: PRODUCTS,
+      name: 'bench_on',
+      log: progress,
+    }),
+    await startSystem({
+      instances: 3,
+      cache: false,
+      rateLimit: 1_000_000_000,
+      products: PRODUCTS,
+      name: 'bench_off',
+      log: progress,
+    }),
+  ];
+  const all = on.instances.map((i) => i.address);
+  type Variant = { name: string; system: System; upstreams: string[] };
+  const variants: Variant[] = [
+    { name: '3 instances, cache off', system: off, upstreams: off.instances.map((i) => i.address) },
+    { name: '1 instance, cache on', system: on, upstreams: [all[0]!] },
+    { name: '3 instances, cache on', system: on, upstreams: all },
+  ];
+  const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
 
-try {
-  progress('warm-up (fills the cache, JIT-compiles every instance)');
-  await load(on.url, 3);
-  await load(off.url, 2);
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const v of round % 2 === 1 ? variants : [...variants].reverse()) {
-      await v.system.lb.setUpstreams(v.upstreams);
-      const s = await load(
-        v.system.url,
-        DURATION_S,
-        v.system.instances.map((i) => i.worker.process.pid),
-      );
-      samples.get(v.name)!.push(s);
-      progress(`round ${round}/${ROUNDS} ${v.name}: ${Math.round(s.opsPerSec)} req/s, ${s.errors} errors`);
+  try {
+    progress('warm-up (fills the cache, JIT-compiles every instance)');
+    await load(on.url, 3);
+    await load(off.url, 2);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const v of round % 2 === 1 ? variants : [...variants].reverse()) {
+        await v.system.lb.setUpstreams(v.upstreams);
+        const s = await load(
+          v.system.url,
+          DURATION_S,
+          v.system.instances.map((i) => i.worker.process.pid),
+        );
+        samples.get(v.name)!.push(s);
+        progress(`round ${round}/${ROUNDS} ${v.name}: ${Math.round(s.opsPerSec)} req/s, ${s.errors} errors`);
+      }
     }
+  } finally {
+    await Promise.allSettled([on.stop(), off.stop()]);
   }
-} finally {
-  await Promise.allSettled([on.stop(), off.stop()]);
-}
 
-function comparison(id: string, title: string, baseline: string, other: string): Comparison {
-  const variant = (name: string): Comparison['variants'][number] => {
-    const s = samples.get(name)!;
-    const { p50, p95, p99, max } = latencySummary(s.flatMap((x) => x.latencies));
-    return {
-      name,
-      opsPerSec: summarize(s.map((x) => x.opsPerSec)),
-      latencyMs: { p50, p95, p99, max },
-      errors: s.reduce((a, x) => a + x.errors, 0),
+  function comparison(id: string, title: string, baseline: string, other: string): Comparison {
+    const variant = (name: string): Comparison['variants'][number] => {
+      const s = samples.get(name)!;
+      const { p50, p95, p99, max } = latencySummary(s.flatMap((x) => x.latencies));
+      return {
+        name,
+        opsPerSec: summarize(s.map((x) => x.opsPerSec)),
+        latencyMs: { p50, p95, p99, max },
+        errors: s.reduce((a, x) => a + x.errors, 0),
+      };
     };
-  };
-  const b = samples.get(baseline)!;
-  const o = samples.get(other)!;
-  const ratios = o.map((x, i) => x.opsPerSec / b[i]!.opsPerSec);
-  return {
-    id,
-    title,
-    kind: 'load',
-    baseline,
-    rounds: ROUNDS,
-    concurrency: CONNECTIONS,
-    variants: [variant(baseline), variant(other)],
-    ratios: [
-      {
-        variant: other,
-        baseline,
-        median: summarize(ratios).median,
-        min: Math.min(...ratios),
-        max: Math.max(...ratios),
-      },
-    ],
-  };
-}
+    const b = samples.get(baseline)!;
+    const o = samples.get(other)!;
+    const ratios = o.map((x, i) => x.opsPerSec / b[i]!.opsPerSec);
+    return {
+      id,
+      title,
+      kind: 'load',
+      baseline,
+      rounds: ROUNDS,
+      concurrency: CONNECTIONS,
+      variants: [variant(baseline), variant(other)],
+      ratios: [
+        {
+          variant: other,
+          baseline,
+          median: summarize(ratios).median,
+          min: Math.min(...ratios),
+          max: Math.max(...ratios),
+        },
+      ],
+    };
+  }
 
-const report = benchReport({
-  parameters: {
-    tool: 'autocannon 8.0.0 (in the bench process)',
-    connections: CONNECTIONS,
-    durationS: DURATION_S,
-    rounds: ROUNDS,
-    products: PRODUCTS,
-    mix: '90% GET /products/:id, 10% GET /products?category=&limit=20',
-    loadBalancer: 'nginx round_robin',
-    rateLimit: 'on, 1e9 per 60 s (not capping)',
-  },
-  services: ['redis', 'postgres'],
+  const report = benchReport({
+    parameters: {
+      tool: 'autocannon 8.0.0 (in the bench process)',
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      rounds: ROUNDS,
+      products: PRODUCTS,
+      mix: '90% GET /products/:id, 10% GET /products?category=&limit=20',
+      loadBalancer: 'nginx round_robin',
+      rateLimit: 'on, 1e9 per 60 s (not capping)',
+    },
+    services: ['redis', 'postgres'],
+  });
+  const cache = comparison(
+    'cache',
+    'Cache-aside on vs off (3 instances behind nginx)',
+    '3 instances, cache off',
+    '3 instances, cache on',
+  );
+  const scale = comparison(
+    'instances',
+    '1 vs 3 instances (cache on, behind nginx)',
+    '1 instance, cache on',
+    '3 instances, cache on',
+  );
+  report.add(cache);
+  report.add(scale);
+  for (const v of variants) {
+    const s = samples.get(v.name)!;
+    const pct = (pick: (c: Sample['cpu']) => number): number =>
+      Math.round(summarize(s.map((x) => pick(x.cpu) * 100)).median);
+    const slug = v.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    report.add({
+      id: `cpu-${slug}-instances`,
+      title: `CPU share, ${v.name}: API instances (node)`,
+      value: pct((c) => c.instances),
+      unit: '% of all cores',
+    });
+    report.add({
+      id: `cpu-${slug}-autocannon`,
+      title: `CPU share, ${v.name}: autocannon (bench process)`,
+      value: pct((c) => c.autocannon),
+      unit: '% of all cores',
+    });
+    report.add({
+      id: `cpu-${slug}-rest`,
+      title: `CPU share, ${v.name}: nginx + Redis + PostgreSQL + the rest of the machine`,
+      value: pct((c) => c.rest),
+      unit: '% of all cores',
+    });
+    report.add({
+      id: `cpu-${slug}-idle`,
+      title: `CPU share, ${v.name}: idle`,
+      value: pct((c) => c.idle),
+      unit: '% of all cores',
+    });
+  }
+  await report.finish(
+    `Through nginx on this machine the cache multiplies throughput by ${cache.ratios[0]!.median.toFixed(2)}x (3 instances), and 3 instances give ${scale.ratios[0]!.median.toFixed(2)}x the throughput of 1 (cache on).`,
+  );
 });
-const cache = comparison(
-  'cache',
-  'Cache-aside on vs off (3 instances behind nginx)',
-  '3 instances, cache off',
-  '3 instances, cache on',
-);
-const scale = comparison(
-  'instances',
-  '1 vs 3 instances (cache on, behind nginx)',
-  '1 instance, cache on',
-  '3 instances, cache on',
-);
-report.add(cache);
-report.add(scale);
-for (const v of variants) {
-  const s = samples.get(v.name)!;
-  const pct = (pick: (c: Sample['cpu']) => number): number =>
-    Math.round(summarize(s.map((x) => pick(x.cpu) * 100)).median);
-  const slug = v.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-  report.add({
-    id: `cpu-${slug}-instances`,
-    title: `CPU share, ${v.name}: API instances (node)`,
-    value: pct((c) => c.instances),
-    unit: '% of all cores',
-  });
-  report.add({
-    id: `cpu-${slug}-autocannon`,
-    title: `CPU share, ${v.name}: autocannon (bench process)`,
-    value: pct((c) => c.autocannon),
-    unit: '% of all cores',
-  });
-  report.add({
-    id: `cpu-${slug}-rest`,
-    title: `CPU share, ${v.name}: nginx + Redis + PostgreSQL + the rest of the machine`,
-    value: pct((c) => c.rest),
-    unit: '% of all cores',
-  });
-  report.add({
-    id: `cpu-${slug}-idle`,
-    title: `CPU share, ${v.name}: idle`,
-    value: pct((c) => c.idle),
-    unit: '% of all cores',
-  });
-}
-await report.finish(
-  `Through nginx on this machine the cache multiplies throughput by ${cache.ratios[0]!.median.toFixed(2)}x (3 instances), and 3 instances give ${scale.ratios[0]!.median.toFixed(2)}x the throughput of 1 (cache on).`,
-);

@@ -1,30 +1,34 @@
-// The HTTP layer: fastify routes over the catalogue, a per-client rate limit and cache-aside, both
-// imported from their POC packages. Every error leaves as RFC 9457 problem details.
+// The HTTP layer: fastify routes over the catalogue, a per-client rate limit and cache-aside. The limiter
+// and the cache are objects the caller builds (from poc-redis-rate-limit and poc-redis-kv-cache, see
+// server.ts); createApp only wires them in. Every error leaves as RFC 9457 problem details.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { cacheAside, isCacheServiceError, type CacheAside } from 'poc-redis-kv-cache';
-import {
-  isRateLimitServiceError,
-  slidingWindowCounter,
-  slidingWindowLog,
-  type RateLimiter,
-} from 'poc-redis-rate-limit';
+import { isCacheError, type CacheAside } from 'poc-redis-kv-cache';
+import { isRateLimitError, type RateLimiter } from 'poc-redis-rate-limit';
 import { listProducts, loadProduct, updateProduct, type Product, type ProductSummary } from './catalog.ts';
-import { requireArg, requirePositiveInt } from './errors.ts';
+import { check } from './errors.ts';
+
+/** What the app needs of a limiter: a RateLimiter of poc-redis-rate-limit has it. */
+export type AppLimiter = Pick<RateLimiter, 'consume' | 'windowMs'>;
+
+/** What the app caches: a product under "product:<id>" (null: there is none), a category page under "list:...". */
+export type CachedValue = Product | ProductSummary[] | null;
 
 export interface AppOptions {
   pool: pg.Pool;
-  /** One Redis shared by every instance: the rate limit and the cache live there. */
-  redis: Redis;
   /**
-   * Requests per window and client; 'sliding-counter' (default) keeps two counters per client in Redis,
-   * 'sliding-log' is exact. 'per-instance' is the naive version, for "Break it": a counter in this
-   * process's memory, so N instances admit up to N x limit.
+   * Admits or denies each request of a client (see clientKey). For one limit across N instances, a limiter
+   * on the Redis they share: `slidingWindowCounter({ redis, limit, windowMs })` of poc-redis-rate-limit.
    */
-  rateLimit: { limit: number; windowMs: number; algorithm?: 'sliding-counter' | 'sliding-log' | 'per-instance' };
-  /** false turns the cache off: every read goes to PostgreSQL (the bench's baseline). */
-  cache: { ttlMs: number } | false;
+  limiter: AppLimiter;
+  /**
+   * Cache-aside for products and category pages: `cacheAside<CachedValue>({ redis, ttlMs, keyPrefix: 'api:' })`
+   * of poc-redis-kv-cache. false turns the cache off: every read goes to PostgreSQL (the bench's baseline).
+   */
+  cache: CacheAside<CachedValue> | false;
+  /** The Redis every instance shares: a category's cached pages are keyed by a generation number kept here. */
+  redis: Redis;
   /** Sent back in X-Instance, so a client (or a test) can see which instance served it. */
   instanceId: string;
 }
@@ -126,48 +130,32 @@ export function clientKey(req: FastifyRequest): string {
   return `ip:${last || req.ip}`;
 }
 
+/** True for an object whose listed properties are all functions (a client, a limiter, a cache). */
+const hasMethods = (v: unknown, ...names: string[]): boolean =>
+  typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+
 function checkOptions(o: AppOptions): void {
-  requireArg(
+  check.kind(
     typeof o === 'object' && o !== null,
     'options',
-    'must be an object { pool, redis, rateLimit, cache, instanceId }',
+    'must be an object { pool, limiter, cache, redis, instanceId }',
     o,
   );
-  requireArg(
-    typeof o.pool === 'object' && o.pool !== null && typeof o.pool.query === 'function',
-    'pool',
-    'must be a pg.Pool',
-    o.pool,
+  check.kind(hasMethods(o.pool, 'query'), 'pool', 'must be a pg.Pool', o.pool);
+  check.that(
+    hasMethods(o.limiter, 'consume') && Number.isSafeInteger(o.limiter.windowMs) && o.limiter.windowMs > 0,
+    'limiter',
+    'must be a rate limiter with consume(key) and windowMs (e.g. slidingWindowCounter() of poc-redis-rate-limit)',
+    o.limiter,
   );
-  requireArg(
-    typeof o.redis === 'object' && o.redis !== null && typeof o.redis.evalsha === 'function',
-    'redis',
-    'must be an ioredis client',
-    o.redis,
-  );
-  requireArg(
-    typeof o.rateLimit === 'object' && o.rateLimit !== null,
-    'rateLimit',
-    'must be an object { limit, windowMs }',
-    o.rateLimit,
-  );
-  requirePositiveInt('rateLimit.limit', o.rateLimit.limit);
-  requirePositiveInt('rateLimit.windowMs', o.rateLimit.windowMs);
-  const algorithm = o.rateLimit.algorithm ?? 'sliding-counter';
-  requireArg(
-    ['sliding-counter', 'sliding-log', 'per-instance'].includes(algorithm),
-    'rateLimit.algorithm',
-    'must be "sliding-counter", "sliding-log" or "per-instance"',
-    algorithm,
-  );
-  requireArg(
-    o.cache === false || (typeof o.cache === 'object' && o.cache !== null),
+  check.that(
+    o.cache === false || hasMethods(o.cache, 'read', 'invalidate'),
     'cache',
-    'must be false or an object { ttlMs }',
+    'must be false or a cache with read(key, loader) and invalidate(key) (e.g. cacheAside() of poc-redis-kv-cache)',
     o.cache,
   );
-  if (o.cache) requirePositiveInt('cache.ttlMs', o.cache.ttlMs);
-  requireArg(
+  check.kind(hasMethods(o.redis, 'get', 'incr'), 'redis', 'must be an ioredis client', o.redis);
+  check.that(
     typeof o.instanceId === 'string' && /^[\w.-]{1,64}$/.test(o.instanceId),
     'instanceId',
     'must be 1-64 letters, digits, ".", "_" or "-"',
@@ -175,57 +163,14 @@ function checkOptions(o: AppOptions): void {
   );
 }
 
-/** The naive limiter: a fixed window counted in this process only. Correct for one instance, wrong for N. */
-function perInstanceLimiter(limit: number, windowMs: number): Pick<RateLimiter, 'consume'> {
-  const windows = new Map<string, { start: number; count: number }>();
-  return {
-    consume(key) {
-      const now = Date.now();
-      let w = windows.get(key);
-      if (!w || now - w.start >= windowMs) windows.set(key, (w = { start: now, count: 0 }));
-      const allowed = w.count < limit;
-      if (allowed) w.count++;
-      const resetMs = w.start + windowMs - now;
-      return Promise.resolve({
-        allowed,
-        limit,
-        remaining: limit - w.count,
-        retryAfterMs: allowed ? 0 : resetMs,
-        resetMs,
-      });
-    },
-  };
-}
-
-type CacheOutcome = 'hit' | 'miss' | 'fallback' | 'off';
-
-/** Builds the API (no listen, no connection opened): the caller owns pool, redis and the lifecycle. */
+/** Builds the API (no listen, no connection opened): the caller owns pool, redis, limiter, cache and the lifecycle. */
 export function createApp(options: AppOptions): FastifyInstance {
   checkOptions(options);
-  const { pool, redis, instanceId } = options;
-  const limiterOptions = {
-    redis,
-    limit: options.rateLimit.limit,
-    windowMs: options.rateLimit.windowMs,
-    prefix: 'api:rl',
-  };
-  const { algorithm } = options.rateLimit;
-  const limiter: Pick<RateLimiter, 'consume'> =
-    algorithm === 'per-instance'
-      ? perInstanceLimiter(limiterOptions.limit, limiterOptions.windowMs)
-      : algorithm === 'sliding-log'
-        ? slidingWindowLog(limiterOptions)
-        : slidingWindowCounter(limiterOptions);
-  const products: CacheAside<Product | null> | undefined = options.cache
-    ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:product:' })
-    : undefined;
-  const lists: CacheAside<ProductSummary[]> | undefined = options.cache
-    ? cacheAside({ redis, ttlMs: options.cache.ttlMs, keyPrefix: 'api:list:' })
-    : undefined;
+  const { pool, redis, limiter, cache, instanceId } = options;
   // A category page holds many products; rather than find every cached page a PUT touches, a PUT bumps
   // the category's generation and pages are cached under it (the old ones age out with their TTL).
   const generationKey = (category: string): string => `api:list-generation:${category}`;
-  const windowS = Math.ceil(options.rateLimit.windowMs / 1000);
+  const windowS = Math.ceil(limiter.windowMs / 1000);
 
   const app = Fastify({ logger: false });
 
@@ -249,25 +194,22 @@ export function createApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  async function cached<T>(
-    cache: CacheAside<T> | undefined,
-    key: string,
-    load: () => Promise<T>,
-    reply: FastifyReply,
-  ): Promise<T> {
-    let outcome: CacheOutcome = 'off';
-    let value: T;
-    if (cache) ({ value, outcome } = await cache.read(key, load));
-    else value = await load();
+  /** Reads through the cache when there is one; says where the value came from in X-Cache. */
+  async function cached<T extends CachedValue>(key: string, load: () => Promise<T>, reply: FastifyReply): Promise<T> {
+    if (!cache) {
+      reply.header('X-Cache', 'off');
+      return load();
+    }
+    const { value, outcome } = await cache.read(key, load);
     reply.header('X-Cache', outcome);
-    return value;
+    return value as T; // a key's prefix says what it holds: "product:" a Product or null, "list:" a page
   }
 
   app.get('/health', async () => ({ status: 'ok', instance: instanceId }));
 
   app.get<{ Params: { id: string } }>('/products/:id', async (req, reply) => {
     const id = parseId(req.params.id);
-    const product = await cached(products, String(id), () => loadProduct(pool, id), reply);
+    const product = await cached(`product:${id}`, () => loadProduct(pool, id), reply);
     if (!product)
       throw new HttpProblem({
         status: 404,
@@ -280,10 +222,9 @@ export function createApp(options: AppOptions): FastifyInstance {
 
   app.get('/products', async (req, reply) => {
     const { category, limit } = parseListQuery(req.query as Record<string, unknown>);
-    const generation = lists ? ((await redis.get(generationKey(category))) ?? '0') : '0';
+    const generation = cache ? ((await redis.get(generationKey(category))) ?? '0') : '0';
     const items = await cached(
-      lists,
-      `${category}:g${generation}:l${limit}`,
+      `list:${category}:g${generation}:l${limit}`,
       () => listProducts(pool, category, limit),
       reply,
     );
@@ -302,10 +243,12 @@ export function createApp(options: AppOptions): FastifyInstance {
         detail: `there is no product with id ${id}`,
       });
     // After the commit: drop the product's entry and move the category's pages to a new generation.
-    if (products) await products.invalidate(String(id));
-    if (lists) await redis.incr(generationKey(updated.category));
+    if (cache) {
+      await cache.invalidate(`product:${id}`);
+      await redis.incr(generationKey(updated.category));
+    }
     const product = await loadProduct(pool, id);
-    reply.header('X-Cache', products ? 'invalidated' : 'off');
+    reply.header('X-Cache', cache ? 'invalidated' : 'off');
     return product;
   });
 
@@ -320,7 +263,7 @@ export function createApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError | HttpProblem, req, reply) => {
     if (error instanceof HttpProblem) return sendProblem(req, reply, error.problem);
-    if (isRateLimitServiceError(error) || isCacheServiceError(error)) {
+    if (isRateLimitError(error, 'service') || isCacheError(error, 'service')) {
       return sendProblem(req, reply, {
         status: 503,
         slug: 'dependency-unavailable',

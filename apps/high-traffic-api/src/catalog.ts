@@ -1,7 +1,7 @@
 // The PostgreSQL side: a product catalogue with reviews, seeded on first start, and the two reads
 // worth caching (a product with its review statistics, a category page ranked by rating).
 import type pg from 'pg';
-import { requireArg, requirePositiveInt } from './errors.ts';
+import { check } from './errors.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -75,13 +75,8 @@ const SCHEMA = `
  */
 export async function seedCatalog(pool: pg.Pool, options: SeedOptions = {}): Promise<number> {
   const { products = 3_000, reviewsPerProduct = 30 } = options;
-  requirePositiveInt('products', products);
-  requireArg(
-    Number.isSafeInteger(reviewsPerProduct) && reviewsPerProduct >= 0,
-    'reviewsPerProduct',
-    'must be an integer >= 0',
-    reviewsPerProduct,
-  );
+  check.positiveInt('products', products);
+  check.nonNegativeInt('reviewsPerProduct', reviewsPerProduct);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

@@ -1,39 +1,24 @@
-// Every error the library throws carries a brand and a code; HTTP problems are separate (problem.ts).
-const brand = Symbol.for('poc.high-traffic-api.error');
+// The errors the library throws, on the shared kit; HTTP problems are separate (app.ts). A caller tells
+// them apart with one guard, `isApiError(e, 'argument')`.
+import { PocError, argumentChecks, errorGuard, type ArgumentChecks } from '@poc/kit';
 
 export type ApiErrorCode = 'argument';
 
-export abstract class ApiError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: ApiErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isApiError(e, code?)` tells them apart. */
+export abstract class ApiError extends PocError {
+  readonly scope = 'high-traffic-api';
+  abstract override readonly code: ApiErrorCode;
 }
 
-/** createApp / seedCatalog got an option that broke a stated rule; the message names it, the rule and the value. */
+/** createApp / seedCatalog / the server's environment broke a stated rule; the message names it, the rule and the value. */
 export class ApiArgumentError extends ApiError {
   readonly code = 'argument';
 }
 
-export const isApiError = (e: unknown): e is ApiError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isApiArgumentError = (e: unknown): e is ApiArgumentError => isApiError(e) && e.code === 'argument';
+export type AnyApiError = ApiArgumentError;
 
-const show = (v: unknown): string =>
-  typeof v === 'string'
-    ? `"${v}"`
-    : typeof v === 'function'
-      ? 'a function'
-      : typeof v === 'object' && v !== null
-        ? 'an object'
-        : String(v);
+/** The one guard: `isApiError(e)`, or `isApiError(e, 'argument')` narrowed to ApiArgumentError. */
+export const isApiError = errorGuard<AnyApiError>('high-traffic-api');
 
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new ApiArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-export function requirePositiveInt(name: string, value: unknown): asserts value is number {
-  requireArg(Number.isSafeInteger(value) && (value as number) > 0, name, 'must be a positive integer', value);
-}
+/** Argument checks that throw ApiArgumentError: `check.positiveInt('products', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new ApiArgumentError(p.message));

@@ -1,5 +1,5 @@
 // high-traffic-api: a product API composed from poc-redis-rate-limit and poc-redis-kv-cache.
-export { createApp, clientKey, type AppOptions } from './app.ts';
+export { createApp, clientKey, type AppOptions, type AppLimiter, type CachedValue } from './app.ts';
 export {
   seedCatalog,
   loadProduct,
@@ -10,4 +10,4 @@ export {
   type ProductSummary,
   type SeedOptions,
 } from './catalog.ts';
-export { ApiError, ApiArgumentError, isApiError, isApiArgumentError, type ApiErrorCode } from './errors.ts';
+export { ApiError, ApiArgumentError, isApiError, type ApiErrorCode } from './errors.ts';

@@ -2,8 +2,9 @@
 // processes, and a real nginx in front. `pnpm --filter high-traffic-api start` runs it until Ctrl-C;
 // the demo, the tests and the bench call startSystem().
 import { fileURLToPath } from 'node:url';
+import { runMain } from '@poc/kit';
 import { postgresDatabase, redisNamespace, serverFor, startNginx, type NginxServer } from '@poc/harness/services';
-import { spawnTsWorker, type Worker } from '@poc/harness/testing';
+import { spawnTsWorker, type WorkerProcess } from '@poc/harness/testing';
 
 export interface SystemOptions {
   /** API processes behind nginx (default 3). */
@@ -29,7 +30,7 @@ export interface Instance {
   id: string;
   /** 127.0.0.1:<port>, as nginx (and X-Upstream) names it. */
   address: string;
-  worker: Worker;
+  worker: WorkerProcess;
 }
 
 export interface System {
@@ -117,27 +118,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
 // `tsx src/system.ts`: run until Ctrl-C.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const say = (line: string): void => console.log(line);
-  const external = Boolean(process.env.POC_REDIS_URL && process.env.POC_POSTGRES_URL); // read before serverFor sets them
-  const [redis, postgres] = await Promise.all([serverFor('redis'), serverFor('postgres')]);
-  say(`Redis ${redis.version} and PostgreSQL ${postgres.version} (${redis.provider})`);
-  const system = await startSystem({
-    instances: Number(process.env.INSTANCES ?? 3),
-    rateLimit: Number(process.env.RATE_LIMIT ?? 100),
-    cache: process.env.CACHE !== 'off',
-    log: say,
-    name: 'start',
-  });
-  say(`\nready: ${system.url}   try: curl -i ${system.url}/products/42   (Ctrl-C stops everything)`);
-  // Servers the harness started itself (no POC_*_URL given) are stopped by its own signal hook, with
-  // their data; servers you pointed it at stay up, so the database and the keys are removed here.
-  const shutdown = (): void => {
-    say(`\nstopping nginx and the instances${external ? ', then the database and the Redis keys' : ''} ...`);
-    void (external ? system.stop() : system.stopProcesses()).then(() => {
-      say('stopped');
-      process.exitCode = 0;
+  runMain(async (signal) => {
+    const say = (line: string): void => console.log(line);
+    const external = Boolean(process.env.POC_REDIS_URL && process.env.POC_POSTGRES_URL); // read before serverFor sets them
+    const [redis, postgres] = await Promise.all([serverFor('redis'), serverFor('postgres')]);
+    say(`Redis ${redis.version} and PostgreSQL ${postgres.version} (${redis.provider})`);
+    const system = await startSystem({
+      instances: Number(process.env.INSTANCES ?? 3),
+      rateLimit: Number(process.env.RATE_LIMIT ?? 100),
+      cache: process.env.CACHE !== 'off',
+      log: say,
+      name: 'start',
     });
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+    say(`\nready: ${system.url}   try: curl -i ${system.url}/products/42   (Ctrl-C stops everything)`);
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    // Servers the harness started itself (no POC_*_URL given) are stopped by its own signal hook, with
+    // their data; servers you pointed it at stay up, so the database and the keys are removed here.
+    say(`\nstopping nginx and the instances${external ? ', then the database and the Redis keys' : ''} ...`);
+    await (external ? system.stop() : system.stopProcesses());
+    say('stopped');
+  });
 }

@@ -1,9 +1,14 @@
 // createApp is a library: bad options fail at construction with a typed error naming the option.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { postgresDatabase, redisNamespace, type PostgresDatabase, type RedisNamespace } from '@poc/harness/services';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { createApp, isApiArgumentError, seedCatalog, type AppOptions } from '../src/index.ts';
+import { cacheAside } from 'poc-redis-kv-cache';
+import { slidingWindowCounter } from 'poc-redis-rate-limit';
+import { createApp, isApiError, seedCatalog, type AppOptions, type CachedValue } from '../src/index.ts';
 
 let ns: RedisNamespace;
 let db: PostgresDatabase;
@@ -21,33 +26,38 @@ afterAll(async () => {
 const valid = (): AppOptions => ({
   pool,
   redis,
-  rateLimit: { limit: 10, windowMs: 1_000 },
-  cache: { ttlMs: 1_000 },
+  limiter: slidingWindowCounter({ redis, limit: 10, windowMs: 1_000, prefix: 'api:rl' }),
+  cache: cacheAside<CachedValue>({ redis, ttlMs: 1_000, keyPrefix: 'api:' }),
   instanceId: 'api-1',
 });
 
+const LIMITER_RULE =
+  'limiter must be a rate limiter with consume(key) and windowMs (e.g. slidingWindowCounter() of poc-redis-rate-limit)';
+const CACHE_RULE =
+  'cache must be false or a cache with read(key, loader) and invalidate(key) (e.g. cacheAside() of poc-redis-kv-cache)';
+
 describe('createApp options', () => {
-  const bad: Array<[string, (o: AppOptions) => unknown, RegExp]> = [
-    ['pool', (o) => ({ ...o, pool: {} }), /^pool must be a pg.Pool \(got an object\)$/],
-    ['redis', (o) => ({ ...o, redis: null }), /^redis must be an ioredis client \(got null\)$/],
+  const bad: Array<[string, (o: AppOptions) => unknown, string]> = [
     [
-      'rateLimit.limit',
-      (o) => ({ ...o, rateLimit: { limit: 0, windowMs: 1_000 } }),
-      /^rateLimit.limit must be a positive integer \(got 0\)$/,
+      'options',
+      () => undefined,
+      'options must be an object { pool, limiter, cache, redis, instanceId } (got undefined)',
     ],
+    ['pool', (o) => ({ ...o, pool: {} }), 'pool must be a pg.Pool (got an object)'],
+    ['redis', (o) => ({ ...o, redis: null }), 'redis must be an ioredis client (got null)'],
+    ['limiter as a strategy name', (o) => ({ ...o, limiter: 'sliding-log' }), `${LIMITER_RULE} (got "sliding-log")`],
     [
-      'rateLimit.windowMs',
-      (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 1.5 } }),
-      /^rateLimit.windowMs must be a positive integer \(got 1.5\)$/,
+      'limiter as settings',
+      (o) => ({ ...o, limiter: { limit: 5, windowMs: 1_000 } }),
+      `${LIMITER_RULE} (got an object)`,
     ],
+    ['cache true', (o) => ({ ...o, cache: true }), `${CACHE_RULE} (got true)`],
+    ['cache as settings', (o) => ({ ...o, cache: { ttlMs: 1_000 } }), `${CACHE_RULE} (got an object)`],
     [
-      'rateLimit.algorithm',
-      (o) => ({ ...o, rateLimit: { limit: 5, windowMs: 10, algorithm: 'fixed-window' } }),
-      /^rateLimit.algorithm must be "sliding-counter", "sliding-log" or "per-instance" \(got "fixed-window"\)$/,
+      'instanceId',
+      (o) => ({ ...o, instanceId: 'a b' }),
+      'instanceId must be 1-64 letters, digits, ".", "_" or "-" (got "a b")',
     ],
-    ['cache', (o) => ({ ...o, cache: true }), /^cache must be false or an object \{ ttlMs \} \(got true\)$/],
-    ['cache.ttlMs', (o) => ({ ...o, cache: { ttlMs: -5 } }), /^cache.ttlMs must be a positive integer \(got -5\)$/],
-    ['instanceId', (o) => ({ ...o, instanceId: 'a b' }), /^instanceId must be 1-64 letters/],
   ];
   it.each(bad)('rejects a bad %s with ApiArgumentError', (_name, make, message) => {
     let caught: unknown;
@@ -56,8 +66,8 @@ describe('createApp options', () => {
     } catch (e) {
       caught = e;
     }
-    expect(isApiArgumentError(caught)).toBe(true);
-    expect((caught as Error).message).toMatch(message);
+    expect(isApiError(caught, 'argument')).toBe(true);
+    expect((caught as Error).message).toBe(message);
   });
 
   it('builds an app that answers without listening (fastify inject), with X-Instance and RateLimit headers', async () => {
@@ -67,8 +77,12 @@ describe('createApp options', () => {
       const r = await app.inject({ url: '/products/3', headers: { 'x-client-id': 'inject' } });
       expect(r.statusCode).toBe(200);
       expect(r.headers['x-instance']).toBe('api-1');
+      expect(r.headers['x-cache']).toBe('miss');
       expect(r.headers['ratelimit-remaining']).toBe('9');
       expect(r.json()).toMatchObject({ id: 3, reviews: { count: 3 } });
+      const again = await app.inject({ url: '/products/3', headers: { 'x-client-id': 'inject' } });
+      expect(again.headers['x-cache']).toBe('hit');
+      expect(again.headers['ratelimit-remaining']).toBe('8');
     } finally {
       await app.close();
     }
@@ -87,5 +101,39 @@ describe('createApp options', () => {
     );
     expect(rows[0]).toEqual({ p: 50, r: 100 });
     await expect(seedCatalog(pool, { products: 0 })).rejects.toThrow(/^products must be a positive integer \(got 0\)$/);
+  });
+});
+
+// server.ts is the process entry: it builds the limiter and the cache from the environment.
+const serverScript = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Runs server.ts with `env` and resolves with its exit code and what it printed on stderr. */
+function runServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', tsx, serverScript], {
+    env: { ...process.env, DEBUG: '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+}
+
+describe('server.ts with a bad environment', () => {
+  // Unreachable services: a server that tried to connect before checking would print Redis errors too.
+  const services = { POC_REDIS_URL: 'redis://127.0.0.1:1', POC_POSTGRES_URL: 'postgres://127.0.0.1:1/none' };
+  const cases: Array<[Record<string, string>, string]> = [
+    [
+      { RATE_ALGORITHM: 'fixed-window' },
+      'error: RATE_ALGORITHM must be one of "sliding-counter", "sliding-log", "per-instance" (got "fixed-window")',
+    ],
+    [{ CACHE: 'yes' }, 'error: CACHE must be one of "on", "off" (got "yes")'],
+    [{ RATE_LIMIT: '0' }, 'error: RATE_LIMIT must be a positive integer (got "0")'],
+    [{ PORT: 'http' }, 'error: PORT must be a non-negative integer (got "http")'],
+  ];
+  it.each(cases)('%o: exits 1 with one line naming the variable, before connecting to anything', async (env, line) => {
+    const { code, stderr } = await runServer({ ...services, ...env });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${line}\n`);
   });
 });

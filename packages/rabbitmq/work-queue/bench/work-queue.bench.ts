@@ -7,6 +7,7 @@
 //    purged; after it the bench checks that every message arrived (untimed).
 // Rounds are interleaved and rotated; ratios are taken within a round (variant ÷ baseline msgs/s).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runMain } from '@poc/kit';
 import { amqpNamespace, benchReport, eventually, summarize, type Comparison } from '@poc/harness';
 import type { ChannelModel } from 'amqplib';
 import { publisher, worker, type Publisher } from '../src/index.ts';
@@ -60,129 +61,135 @@ async function interleaved(
   };
 }
 
-const ns = await amqpNamespace({ name: 'wqbench' });
-try {
-  const conns: ChannelModel[] = await Promise.all(Array.from({ length: WORKERS + 1 }, () => ns.connect()));
-  const [pubConn, ...workerConns] = conns as [ChannelModel, ...ChannelModel[]];
-  const admin = await pubConn.createChannel();
-  const messageCount = async (queue: string): Promise<number> => (await admin.checkQueue(queue)).messageCount;
+runMain(async () => {
+  const ns = await amqpNamespace({ name: 'wqbench' });
+  try {
+    const conns: ChannelModel[] = await Promise.all(Array.from({ length: WORKERS + 1 }, () => ns.connect()));
+    const [pubConn, ...workerConns] = conns as [ChannelModel, ...ChannelModel[]];
+    const admin = await pubConn.createChannel();
+    const messageCount = async (queue: string): Promise<number> => (await admin.checkQueue(queue)).messageCount;
 
-  // --- 1. consume throughput vs prefetch ---------------------------------------------------------
-  const consumeQueue = ns.name('consume');
-  const filler = await publisher<Job>(pubConn, consumeQueue);
-  const fill = async (): Promise<void> => {
-    for (let i = 0; i < MESSAGES; i += 500)
-      await filler.publishAll(Array.from({ length: 500 }, (_, k) => ({ n: i + k })));
-  };
-  const drain = (prefetch: number, handler: () => Promise<void>) => async (): Promise<number> => {
-    await fill();
-    let acked = 0;
-    let allAcked!: () => void;
-    const finished = new Promise<void>((resolve) => (allAcked = resolve));
-    let t0 = 0; // the first delivery: opening channels and consumers is not part of the rate
-    const workers = await Promise.all(
-      workerConns.map((c) =>
-        worker<Job>(c, consumeQueue, {
-          prefetch,
-          concurrency: 1,
-          handler: async () => {
-            t0 ||= performance.now();
-            await handler();
-            if (++acked === MESSAGES) allAcked(); // its ack is written right after this handler returns
-          },
-        }),
-      ),
+    // --- 1. consume throughput vs prefetch ---------------------------------------------------------
+    const consumeQueue = ns.name('consume');
+    const filler = await publisher<Job>(pubConn, consumeQueue);
+    const fill = async (): Promise<void> => {
+      for (let i = 0; i < MESSAGES; i += 500)
+        await filler.publishAll(Array.from({ length: 500 }, (_, k) => ({ n: i + k })));
+    };
+    const drain = (prefetch: number, handler: () => Promise<void>) => async (): Promise<number> => {
+      await fill();
+      let acked = 0;
+      let allAcked!: () => void;
+      const finished = new Promise<void>((resolve) => (allAcked = resolve));
+      let t0 = 0; // the first delivery: opening channels and consumers is not part of the rate
+      const workers = await Promise.all(
+        workerConns.map((c) =>
+          worker<Job>(c, consumeQueue, {
+            prefetch,
+            concurrency: 1,
+            handler: async () => {
+              t0 ||= performance.now();
+              await handler();
+              if (++acked === MESSAGES) allAcked(); // its ack is written right after this handler returns
+            },
+          }),
+        ),
+      );
+      await finished;
+      const seconds = (performance.now() - t0) / 1_000;
+      await Promise.all(workers.map((w) => w.stop()));
+      const left = await messageCount(consumeQueue);
+      if (left !== 0 || acked !== MESSAGES)
+        throw new Error(`prefetch ${prefetch}: ${acked} acked, ${left} left in the queue`);
+      return MESSAGES / seconds;
+    };
+    const noop = async (): Promise<void> => {};
+    const oneMs = async (): Promise<void> => void (await sleep(1));
+    const sweep = (handler: () => Promise<void>): Record<string, () => Promise<number>> =>
+      Object.fromEntries(Object.entries(PREFETCH).map(([name, p]) => [name, drain(p, handler)]));
+
+    const consumeNoop = await interleaved(
+      'consume-noop',
+      `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, no-op handler: msg/s by prefetch`,
+      CONSUME_ROUNDS,
+      sweep(noop),
     );
-    await finished;
-    const seconds = (performance.now() - t0) / 1_000;
-    await Promise.all(workers.map((w) => w.stop()));
-    const left = await messageCount(consumeQueue);
-    if (left !== 0 || acked !== MESSAGES)
-      throw new Error(`prefetch ${prefetch}: ${acked} acked, ${left} left in the queue`);
-    return MESSAGES / seconds;
-  };
-  const noop = async (): Promise<void> => {};
-  const oneMs = async (): Promise<void> => void (await sleep(1));
-  const sweep = (handler: () => Promise<void>): Record<string, () => Promise<number>> =>
-    Object.fromEntries(Object.entries(PREFETCH).map(([name, p]) => [name, drain(p, handler)]));
+    const consume1ms = await interleaved(
+      'consume-1ms',
+      `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, 1 ms handler: msg/s by prefetch`,
+      CONSUME_ROUNDS,
+      sweep(oneMs),
+    );
+    await filler.close();
 
-  const consumeNoop = await interleaved(
-    'consume-noop',
-    `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, no-op handler: msg/s by prefetch`,
-    CONSUME_ROUNDS,
-    sweep(noop),
-  );
-  const consume1ms = await interleaved(
-    'consume-1ms',
-    `Consume ${MESSAGES} messages, ${WORKERS} workers x 1 handler, 1 ms handler: msg/s by prefetch`,
-    CONSUME_ROUNDS,
-    sweep(oneMs),
-  );
-  await filler.close();
+    // --- 2. publish throughput with and without confirms ------------------------------------------
+    const publishQueue = ns.name('publish');
+    const plain = await publisher<Job>(pubConn, publishQueue, { confirms: false });
+    const confirming = await publisher<Job>(pubConn, publishQueue);
+    const payloads = Array.from({ length: PUBLISHES }, (_, n) => ({ n }));
+    const timedPublish =
+      (run: (p: Publisher<Job>) => Promise<void>, p: Publisher<Job>) => async (): Promise<number> => {
+        await admin.purgeQueue(publishQueue);
+        const t0 = performance.now();
+        await run(p);
+        const seconds = (performance.now() - t0) / 1_000;
+        // Untimed: every message must be in the queue (without confirms, eventually).
+        await eventually(async () => (await messageCount(publishQueue)) === PUBLISHES, {
+          timeoutMs: 30_000,
+          what: `${PUBLISHES} messages in the queue`,
+        });
+        return PUBLISHES / seconds;
+      };
+    const publishComparison = await interleaved(
+      'publish',
+      `Publish ${PUBLISHES} persistent messages to a durable queue: msg/s`,
+      PUBLISH_ROUNDS,
+      {
+        'no confirms': timedPublish(async (p) => void (await p.publishAll(payloads)), plain),
+        'confirm each (await every publish)': timedPublish(async (p) => {
+          for (const job of payloads) await p.publish(job);
+        }, confirming),
+        [`confirm per batch of ${BATCH}`]: timedPublish(async (p) => {
+          for (let i = 0; i < PUBLISHES; i += BATCH) await p.publishAll(payloads.slice(i, i + BATCH));
+        }, confirming),
+        [`confirm all ${PUBLISHES} at once`]: timedPublish(
+          async (p) => void (await p.publishAll(payloads)),
+          confirming,
+        ),
+      },
+    );
+    await plain.close();
+    await confirming.close();
+    await admin.close();
 
-  // --- 2. publish throughput with and without confirms ------------------------------------------
-  const publishQueue = ns.name('publish');
-  const plain = await publisher<Job>(pubConn, publishQueue, { confirms: false });
-  const confirming = await publisher<Job>(pubConn, publishQueue);
-  const payloads = Array.from({ length: PUBLISHES }, (_, n) => ({ n }));
-  const timedPublish = (run: (p: Publisher<Job>) => Promise<void>, p: Publisher<Job>) => async (): Promise<number> => {
-    await admin.purgeQueue(publishQueue);
-    const t0 = performance.now();
-    await run(p);
-    const seconds = (performance.now() - t0) / 1_000;
-    // Untimed: every message must be in the queue (without confirms, eventually).
-    await eventually(async () => (await messageCount(publishQueue)) === PUBLISHES, {
-      timeoutMs: 30_000,
-      what: `${PUBLISHES} messages in the queue`,
+    const report = benchReport({
+      parameters: {
+        consumeMessages: MESSAGES,
+        workers: `${WORKERS} (own connections, one handler at a time)`,
+        handlers: 'no-op; 1 ms timer (simulated I/O)',
+        publishMessages: PUBLISHES,
+        batch: BATCH,
+        messages: 'persistent JSON ~10 bytes, durable classic queue',
+        rounds: `${CONSUME_ROUNDS} (consume), ${PUBLISH_ROUNDS} (publish)`,
+      },
+      services: ['rabbitmq'],
     });
-    return PUBLISHES / seconds;
-  };
-  const publishComparison = await interleaved(
-    'publish',
-    `Publish ${PUBLISHES} persistent messages to a durable queue: msg/s`,
-    PUBLISH_ROUNDS,
-    {
-      'no confirms': timedPublish(async (p) => void (await p.publishAll(payloads)), plain),
-      'confirm each (await every publish)': timedPublish(async (p) => {
-        for (const job of payloads) await p.publish(job);
-      }, confirming),
-      [`confirm per batch of ${BATCH}`]: timedPublish(async (p) => {
-        for (let i = 0; i < PUBLISHES; i += BATCH) await p.publishAll(payloads.slice(i, i + BATCH));
-      }, confirming),
-      [`confirm all ${PUBLISHES} at once`]: timedPublish(async (p) => void (await p.publishAll(payloads)), confirming),
-    },
-  );
-  await plain.close();
-  await confirming.close();
-  await admin.close();
+    report.add(consumeNoop);
+    report.add(consume1ms);
+    report.add(publishComparison);
 
-  const report = benchReport({
-    parameters: {
-      consumeMessages: MESSAGES,
-      workers: `${WORKERS} (own connections, one handler at a time)`,
-      handlers: 'no-op; 1 ms timer (simulated I/O)',
-      publishMessages: PUBLISHES,
-      batch: BATCH,
-      messages: 'persistent JSON ~10 bytes, durable classic queue',
-      rounds: `${CONSUME_ROUNDS} (consume), ${PUBLISH_ROUNDS} (publish)`,
-    },
-    services: ['rabbitmq'],
-  });
-  report.add(consumeNoop);
-  report.add(consume1ms);
-  report.add(publishComparison);
-
-  const ratio = (c: Comparison, variant: string): string =>
-    c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
-  const rate = (c: Comparison, variant: string): string =>
-    Math.round(c.variants.find((v) => v.name === variant)!.opsPerSec.median).toLocaleString('en-US');
-  await report.finish(
-    `With a no-op handler, prefetch 10 consumed ${ratio(consumeNoop, 'prefetch 10')}x and unlimited ${ratio(consumeNoop, 'unlimited')}x the msg/s of prefetch 1 ` +
-      `(1 ms handler: ${ratio(consume1ms, 'prefetch 10')}x and ${ratio(consume1ms, 'unlimited')}x); ` +
-      `awaiting a confirm per message published at ${ratio(publishComparison, 'confirm each (await every publish)')}x the rate of no confirms ` +
-      `(${rate(publishComparison, 'confirm each (await every publish)')} vs ${rate(publishComparison, 'no confirms')} msg/s), ` +
-      `batches of ${BATCH} at ${ratio(publishComparison, `confirm per batch of ${BATCH}`)}x.`,
-  );
-} finally {
-  await ns.close();
-}
+    const ratio = (c: Comparison, variant: string): string =>
+      c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
+    const rate = (c: Comparison, variant: string): string =>
+      Math.round(c.variants.find((v) => v.name === variant)!.opsPerSec.median).toLocaleString('en-US');
+    await report.finish(
+      `With a no-op handler, prefetch 10 consumed ${ratio(consumeNoop, 'prefetch 10')}x and unlimited ${ratio(consumeNoop, 'unlimited')}x the msg/s of prefetch 1 ` +
+        `(1 ms handler: ${ratio(consume1ms, 'prefetch 10')}x and ${ratio(consume1ms, 'unlimited')}x); ` +
+        `awaiting a confirm per message published at ${ratio(publishComparison, 'confirm each (await every publish)')}x the rate of no confirms ` +
+        `(${rate(publishComparison, 'confirm each (await every publish)')} vs ${rate(publishComparison, 'no confirms')} msg/s), ` +
+        `batches of ${BATCH} at ${ratio(publishComparison, `confirm per batch of ${BATCH}`)}x.`,
+    );
+  } finally {
+    await ns.close();
+  }
+});

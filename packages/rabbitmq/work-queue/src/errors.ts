@@ -1,18 +1,14 @@
-// Every error this package throws carries a brand and a code, so a caller can tell "the broker refused
+// Every error this package throws carries a scope and a code, so a caller can tell "the broker refused
 // my message" from "the channel died before it answered" from "you passed prefetch -1" without
-// matching message strings.
-
-const brand = Symbol.for('poc.rabbitmq-work-queue.error');
+// matching message strings: `isWorkQueueError(e, 'not-confirmed')`.
+import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
 export type WorkQueueErrorCode = 'argument' | 'not-confirmed' | 'service';
 
-export abstract class WorkQueueError extends Error {
-  readonly [brand] = true;
-  abstract readonly code: WorkQueueErrorCode;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Base of every error this package throws: `isWorkQueueError(e, code?)` tells them apart. */
+export abstract class WorkQueueError extends PocError {
+  readonly scope = 'poc-rabbitmq-work-queue';
+  abstract override readonly code: WorkQueueErrorCode;
 }
 
 /** An argument broke a stated rule; the message names the argument, the rule and the value. */
@@ -45,32 +41,13 @@ export class WorkQueueServiceError extends WorkQueueError {
   readonly code = 'service';
 }
 
-export const isWorkQueueError = (e: unknown): e is WorkQueueError =>
-  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[brand] === true;
-export const isPublishNotConfirmedError = (e: unknown): e is PublishNotConfirmedError =>
-  isWorkQueueError(e) && e.code === 'not-confirmed';
-export const isWorkQueueServiceError = (e: unknown): e is WorkQueueServiceError =>
-  isWorkQueueError(e) && e.code === 'service';
+export type AnyWorkQueueError = WorkQueueArgumentError | PublishNotConfirmedError | WorkQueueServiceError;
 
-// --- argument checks -----------------------------------------------------------------------------
+/** The one guard: `isWorkQueueError(e)`, or `isWorkQueueError(e, 'not-confirmed')` narrowed to PublishNotConfirmedError. */
+export const isWorkQueueError = errorGuard<AnyWorkQueueError>('poc-rabbitmq-work-queue');
 
-const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
+/** Argument checks that throw WorkQueueArgumentError: `check.positiveInt('prefetch', v)`. */
+export const check: ArgumentChecks = argumentChecks((p) => new WorkQueueArgumentError(p.message));
 
-export function requireArg(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new WorkQueueArgumentError(`${name} ${rule} (got ${show(value)})`);
-}
-
-/** Like requireArg, but reports the value's type rather than the value (connections, functions, payloads). */
-export function requireKind(ok: boolean, name: string, rule: string, value: unknown): asserts ok {
-  if (!ok) throw new WorkQueueArgumentError(`${name} ${rule} (got ${value === null ? 'null' : typeof value})`);
-}
-
-/** Runs one broker call and turns its failure into a WorkQueueServiceError that says what was being done. */
-export async function brokerCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isWorkQueueError(e)) throw e;
-    throw new WorkQueueServiceError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
+/** Runs one broker call; a client failure becomes a WorkQueueServiceError naming what was being done. */
+export const brokerCall = serviceCall((message, cause) => new WorkQueueServiceError(message, { cause }));

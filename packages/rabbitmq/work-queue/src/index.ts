@@ -1,23 +1,20 @@
+export { publisher, type Publisher, type PublisherOptions } from './publisher.ts';
 export {
-  publisher,
   worker,
-  type Publisher,
-  type PublisherOptions,
   type Worker,
   type WorkerOptions,
+  type WorkerState,
   type WorkerStats,
   type Delivery,
   type FailurePolicy,
-  type QueueOptions,
-} from './work-queue.ts';
+} from './worker.ts';
+export type { QueueOptions } from './queue.ts';
 export {
   WorkQueueError,
   WorkQueueArgumentError,
   PublishNotConfirmedError,
   WorkQueueServiceError,
   isWorkQueueError,
-  isPublishNotConfirmedError,
-  isWorkQueueServiceError,
   type WorkQueueErrorCode,
   type NotConfirmedReason,
 } from './errors.ts';

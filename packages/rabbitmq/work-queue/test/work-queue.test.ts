@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PublishNotConfirmedError,
   WorkQueueServiceError,
-  isPublishNotConfirmedError,
+  isWorkQueueError,
   publisher,
   worker,
   type Delivery,
@@ -204,7 +204,11 @@ describe('acks, failures and stopping', () => {
     await p.publishAll(jobs(5));
     await p.close();
     await eventually(() => w.stats.received === 3, { what: 'three messages prefetched' });
-    expect({ inFlight: w.inFlight, waiting: w.waiting }).toEqual({ inFlight: 1, waiting: 2 });
+    expect({ state: w.state, inFlight: w.inFlight, waiting: w.waiting }).toEqual({
+      state: 'running',
+      inFlight: 1,
+      waiting: 2,
+    });
 
     let stopped = false;
     const stopping = w.stop().then(() => (stopped = true));
@@ -216,13 +220,50 @@ describe('acks, failures and stopping', () => {
     });
     expect(stopped).toBe(false); // the handler still holds its message
     expect(w.waiting).toBe(0);
+    expect(w.state).toBe('stopping');
     release();
     await stopping;
     await w.done;
+    expect(w.state).toBe('stopped');
 
     expect(started).toBe(1);
     expect(w.stats).toEqual({ received: 3, acked: 1, requeued: 0, rejected: 0 });
     expect(await queueState(conn, queue)).toEqual({ messageCount: 4, consumerCount: 0 }); // for the next worker
+  });
+
+  it('stops handling prefetched messages once its channel is gone, and the broker requeues them', async () => {
+    const queue = ns.name('channel_gone');
+    const p = await publisherFor(queue);
+    const own = await ns.connect();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const w = await worker<Job>(own, queue, {
+      prefetch: 3,
+      concurrency: 1,
+      handler: async () => {
+        started++;
+        await gate;
+      },
+    });
+    await p.publishAll(jobs(5));
+    await p.close();
+    await eventually(() => w.stats.received === 3 && w.inFlight === 1, { what: 'three prefetched, one running' });
+
+    await own.close(); // the channel goes with its connection: the broker takes the three unacked messages back
+    const err = await w.done.catch((e: unknown) => e);
+    expect(isWorkQueueError(err, 'service')).toBe(true);
+    expect(w.state).toBe('failed');
+    release(); // the running handler finishes; its ack cannot be written
+    await eventually(() => w.inFlight === 0 && w.waiting === 0, { what: 'the worker idle' });
+    expect(started).toBe(1); // the two prefetched messages were not handled on a channel that could not ack them
+    await w.stop();
+    expect(w.state).toBe('failed'); // stop() cleans up; it does not turn a failure into a clean stop
+
+    const log: Processed[] = [];
+    await loggedWorker(conn, queue, 'next', log, { prefetch: 5 });
+    await eventually(() => log.length === 5, { what: 'all five messages processed by the next worker' });
+    expect(sorted(log.map((e) => e.n))).toEqual(range(5));
   });
 
   it('rejects worker.done with WorkQueueServiceError when the queue is deleted under it', async () => {
@@ -236,7 +277,9 @@ describe('acks, failures and stopping', () => {
     expect((err as Error).message).toBe(
       `the broker cancelled the consumer on queue "${queue}" (was the queue deleted?)`,
     );
+    expect(w.state).toBe('failed');
     await w.stop();
+    expect(w.state).toBe('failed');
   });
 
   it('fails with WorkQueueServiceError when a worker declares an existing durable queue as non-durable', async () => {
@@ -260,7 +303,7 @@ describe('publisher confirms', () => {
     const b = await p.publish({ n: 1 });
     const err = await p.publish({ n: 2 }, { messageId: 'third' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PublishNotConfirmedError);
-    expect(isPublishNotConfirmedError(err)).toBe(true);
+    expect(isWorkQueueError(err, 'not-confirmed')).toBe(true);
     expect(err).toMatchObject({ reason: 'nacked', messageIds: ['third'] });
     expect((err as Error).message).toBe(
       `publishing message third to queue "${queue}" was not confirmed: the broker nacked it`,
