@@ -137,7 +137,23 @@ async function doctor(): Promise<number> {
 
 class UsageError extends Error {}
 
+/**
+ * If whatever started us is SIGKILLed (pnpm, a shell, a CI runner's step), nobody will ever send us
+ * Ctrl-C: we are re-parented and our servers would run on. Treat the loss of the parent as SIGTERM.
+ */
+function stopWhenOrphaned(): void {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      log(`the process that started this one (pid ${parent}) is gone: stopping`);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 250).unref();
+}
+
 async function main(argv: string[]): Promise<number> {
+  stopWhenOrphaned();
   const [command, ...rest] = argv;
   switch (command) {
     case 'with-services':

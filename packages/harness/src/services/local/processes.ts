@@ -238,8 +238,8 @@ const readOwner = (dir: string): Owner => JSON.parse(readFileSync(join(dir, 'own
  * Removes what harness processes that died without cleanup left: their servers (whole trees), server
  * directories, port reservations, SysV segments, epmd daemons, and staging directories of slow steps.
  */
-export function sweepStale(): void {
-  if (swept) return;
+export function sweepStale(options: { again?: boolean } = {}): void {
+  if (swept && !options.again) return;
   swept = true;
   if (existsSync(runRoot)) {
     for (const name of readdirSync(runRoot)) {
@@ -282,12 +282,15 @@ export const stagingDir = (): string => mkdtempSync(join(tmpdir(), `${STAGING_PR
  * one process; a lock file per port (O_EXCL, holding our pid) keeps harness processes running side by
  * side from picking the same port between choosing it and binding it.
  */
-export async function reservePorts(count: number): Promise<number[]> {
+export async function reservePorts(
+  count: number,
+  pick: (exclude: number[]) => Promise<number> = (exclude) => getPort({ host: '127.0.0.1', exclude }),
+): Promise<number[]> {
   mkdirSync(portsDir, { recursive: true });
   const ports: number[] = [];
   const refused: number[] = [];
   while (ports.length < count) {
-    const port = await getPort({ host: '127.0.0.1', exclude: [...ports, ...refused] });
+    const port = await pick([...ports, ...refused]);
     const lock = join(portsDir, String(port));
     try {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
@@ -374,6 +377,11 @@ export class ServerDir {
 
   get child(): ChildProcess | undefined {
     return this.tracked.child;
+  }
+
+  /** The ports reserved for this server (the first is the one clients use). */
+  get ports(): readonly number[] {
+    return this.tracked.ports;
   }
 
   get running(): boolean {

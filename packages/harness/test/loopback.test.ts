@@ -1,0 +1,56 @@
+// Every server the harness starts is reachable from this machine only: a laptop on a café's network
+// must not be open while the tests run. Each service's whole process tree (and anything listening on
+// a port reserved for it, such as a RabbitMQ node's epmd) may listen on loopback addresses only.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { SERVICES, type ServiceName } from '../src/services/definitions.ts';
+import { startNginx } from '../src/services/index.ts';
+import { descendants } from '../src/services/local/processes.ts';
+import { startLocalRabbitmq } from '../src/services/local/rabbitmq.ts';
+import { isLoopback, listenersOn, listeningSocketsOf, type ListeningSocket } from '../src/services/local/sockets.ts';
+import type { LocalProcessServer } from '../src/services/local/start.ts';
+
+/** Listening sockets of a server: its tree's, and those on ports reserved for it (whoever holds them). */
+function socketsOf(ports: readonly number[], leader: number | undefined): ListeningSocket[] {
+  const roots = [...(leader ? [leader] : []), ...ports.flatMap(listenersOn)];
+  const pids = [...new Set(roots.flatMap((p) => [p, ...descendants(p)]))];
+  return listeningSocketsOf(pids);
+}
+
+const shown = (sockets: ListeningSocket[]): string[] => sockets.map((s) => `${s.address}:${s.port}`).sort();
+
+describe('servers listen on loopback only', () => {
+  it.each(Object.keys(SERVICES) as ServiceName[])('%s (local provider)', async (name) => {
+    const local: LocalProcessServer = await SERVICES[name].startLocal();
+    onTestFinished(() => local.dir.dispose());
+    const sockets = socketsOf(local.dir.ports, local.dir.child?.pid);
+    expect(sockets.map((s) => s.port)).toContain(local.port);
+    expect(shown(sockets.filter((s) => !isLoopback(s.address)))).toEqual([]);
+  });
+
+  it('nginx (local provider)', async () => {
+    const nginx = await startNginx({ upstreams: ['127.0.0.1:9'] });
+    onTestFinished(() => nginx.close());
+    const sockets = socketsOf([nginx.port], undefined);
+    expect(sockets.map((s) => s.port)).toContain(nginx.port);
+    expect(shown(sockets.filter((s) => !isLoopback(s.address)))).toEqual([]);
+  });
+});
+
+describe('RabbitMQ nodes', () => {
+  it('get a random cookie each, and their epmd stops with them', async () => {
+    const [a, b] = await Promise.all([startLocalRabbitmq(), startLocalRabbitmq()]);
+    onTestFinished(() => Promise.all([a.dir.dispose(), b.dir.dispose()]).then(() => undefined));
+    const cookie = (n: LocalProcessServer): string => readFileSync(join(n.dir.path, '.erlang.cookie'), 'utf8');
+    for (const n of [a, b]) {
+      expect(cookie(n)).toMatch(/^[0-9A-F]{64}$/); // 256 random bits
+      for (const port of n.dir.ports) expect(cookie(n)).not.toContain(String(port));
+    }
+    expect(cookie(a)).not.toBe(cookie(b));
+    const epmdPort = a.dir.ports[2]!;
+    expect(listenersOn(epmdPort)).not.toEqual([]);
+    await a.dir.dispose();
+    expect(listenersOn(epmdPort)).toEqual([]);
+  });
+});
