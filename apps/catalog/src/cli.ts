@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { closest } from './closest.ts';
 import { shortName } from './catalog.ts';
 import { GeneratorError, newPoc } from './generator.ts';
+import { KNOWN_SERVICES } from './templates/index.ts';
 import { SERIES, SYSTEMS } from './schema.ts';
 import { validateWorkspace, type PocRecord } from './validate.ts';
 
@@ -13,10 +14,13 @@ export const USAGE = `usage:
   pnpm poc <name>                  run its demo, with the servers it needs started for you
   pnpm poc <name> --test           run its tests instead
   pnpm poc <name> --bench          run its benchmark instead (writes bench/results.json)
-  pnpm poc new <series> <name>     create packages/<series>/<name> in the standard shape
+  pnpm poc new <series> <name> [--services redis,postgres]
+                                   create packages/<series>/<name> in the standard shape; its factory
+                                   takes a client of each service (tests and bench get them from the harness)
 
 <name> is the package name (poc-redis-lock) or the part after "poc-" (redis-lock).
-series: ${SERIES.join(', ')}`;
+series: ${SERIES.join(', ')}
+services: ${KNOWN_SERVICES.join(', ')}`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -100,7 +104,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { test: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        test: { type: 'boolean' },
+        bench: { type: 'boolean' },
+        services: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -121,14 +130,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   if (positionals[0] === 'new') {
     if (values.test || values.bench) return usage('`new` takes no --test or --bench');
-    if (positionals.length !== 3) return usage('`new` needs a series and a name: pnpm poc new <series> <name>');
+    if (positionals.length !== 3)
+      return usage('`new` needs a series and a name: pnpm poc new <series> <name> [--services redis,postgres]');
     try {
-      const { dir, files } = newPoc(io.root, positionals[1]!, positionals[2]!);
+      const { dir, files } = newPoc(io.root, positionals[1]!, positionals[2]!, { services: values.services });
       io.out(`created ${dir}:`);
       for (const f of files) io.out(`  ${f}`);
       io.out(
-        `next: pnpm install, then edit the poc block, README, src, test and bench (its test and bench fail until written).`,
+        'next: pnpm install, then write what each TODO asks: the pattern in src/, its tests, the bench, the poc block and the README.',
       );
+      io.out('Until then its tests and bench fail (saying what to write) and `pnpm poc` lists it as in progress.');
       return 0;
     } catch (e) {
       if (e instanceof GeneratorError) {
@@ -139,6 +150,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  if (values.services !== undefined)
+    return usage('--services goes with `new`: pnpm poc new <series> <name> --services ...');
   const { pocs } = validateWorkspace(io.root);
   if (positionals.length === 0) {
     if (values.test || values.bench) return usage('--test and --bench need a POC name');

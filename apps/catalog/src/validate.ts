@@ -9,6 +9,7 @@ import { workspacePackageDirs } from '@poc/harness/workspace';
 import type { z } from 'zod';
 import { checkReadme } from './readme.ts';
 import { packageJsonSchema, pocMetaSchema, SERIES, SYSTEMS, type PocMeta } from './schema.ts';
+import { todoMarkers } from './todos.ts';
 
 export type Status = 'done' | 'in progress';
 
@@ -16,7 +17,10 @@ export interface Issue {
   /** Dotted path of what is wrong: poc.summary, readme.break-it, test, bench/results.json.date ... */
   field: string;
   message: string;
-  /** error: breaks the standard (validation fails). todo: allowed while in progress (no bench result yet). */
+  /**
+   * error: breaks the standard (validation fails). todo: allowed while in progress (no bench result yet,
+   * TODO markers left by `pnpm poc new`).
+   */
   level: 'error' | 'todo';
 }
 
@@ -158,6 +162,9 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     for (const p of facts.problems) error(p.field, p.message);
     readme = { markdown, title: facts.title, whatYoullBuild: facts.whatYoullBuild };
   }
+
+  // What the generator left for a person to write.
+  for (const t of todoMarkers(path, raw, readme?.markdown)) issues.push({ ...t, level: 'todo' });
 
   // Latest bench result.
   let bench: BenchResult | undefined;

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../src/cli.ts';
 import { closest } from '../src/closest.ts';
@@ -47,6 +49,7 @@ describe('pnpm poc', () => {
       ['--test'],
       ['redis-lock', 'redis-counter'],
       ['new', 'redis'],
+      ['redis-lock', '--services', 'redis'],
     ]) {
       const u = io(f.root);
       expect(await main(argv, u), argv.join(' ')).toBe(2);
@@ -54,12 +57,21 @@ describe('pnpm poc', () => {
     }
   });
 
-  it('creates a package with `new` and refuses an existing one', async () => {
+  it('creates a package with `new --services`, and refuses an existing one or an unknown service', async () => {
     f = workspace();
     addPoc(f, 'redis', 'lock');
     const c = io(f.root);
-    expect(await main(['new', 'resilience', 'circuit-breaker'], c)).toBe(0);
+    expect(await main(['new', 'resilience', 'circuit-breaker', '--services', 'redis,toxiproxy'], c)).toBe(0);
     expect(c.stdout[0]).toContain('packages/resilience/circuit-breaker');
+    expect(c.stdout).toContain('  src/circuit-breaker.ts');
+    const pkg = JSON.parse(readFileSync(join(f.root, 'packages/resilience/circuit-breaker/package.json'), 'utf8'));
+    expect(pkg.poc.services).toEqual(['redis', 'toxiproxy']);
+    const unknown = io(f.root);
+    expect(await main(['new', 'caching', 'write-behind', '--services', 'redis,mongodb'], unknown)).toBe(1);
+    expect(unknown.stderr).toEqual([
+      'pnpm poc new: unknown service "mongodb": the harness provides redis, postgres, rabbitmq, kafka, toxiproxy',
+    ]);
+    expect(existsSync(join(f.root, 'packages/caching'))).toBe(false);
     const again = io(f.root);
     expect(await main(['new', 'redis', 'lock'], again)).toBe(1);
     expect(again.stderr.join('\n')).toContain('packages/redis/lock already exists');

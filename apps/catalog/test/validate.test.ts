@@ -136,6 +136,21 @@ describe('validation', () => {
       ['@poc/high-traffic-api', 'systems', 'system'],
     ]);
   });
+  it('reports TODO markers left in package.json, the README and the code as todos: in progress, not failing', () => {
+    f = workspace();
+    const dir = addPoc(f, 'redis', 'todos', { meta: { claim: 'TODO: the claim', concepts: ['todo', 'lua'] } });
+    f.write(`${dir}/README.md`, readme('Todos').replace('Text about break it.', 'TODO: break it\n\nTODO: and more'));
+    f.write(`${dir}/src/index.ts`, 'export const x = 1;\n// TODO: the pattern\n');
+    const p = only('poc-redis-todos');
+    expect(p.status).toBe('in progress');
+    expect(p.issues.map((i) => [i.level, i.field, i.message])).toEqual([
+      ['todo', 'poc.concepts[0]', 'still a placeholder: "todo"'],
+      ['todo', 'poc.claim', 'still a placeholder: "TODO: the claim"'],
+      ['todo', 'readme.todo', expect.stringMatching(/^2 TODO markers left: lines \d+, \d+$/)],
+      ['todo', 'src.todo', '1 TODO marker left: src/index.ts:2'],
+    ]);
+    expect(validateCli(f.root).status).toBe(0);
+  });
 });
 
 describe('status', () => {
