@@ -1,17 +1,24 @@
 // The consuming side: a consumer with manual acks that runs a handler per message and acks only after it
 // succeeded. Prefetch bounds how many unacked messages the broker hands this worker; concurrency bounds
-// how many of them it works on at once.
+// how many of them it works on at once. A retry is a confirmed copy of the message carrying its failure
+// count in a header, so only handler failures count as tries (not a stop, a crash or a lost channel).
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { WorkQueueServiceError, brokerCall, check } from './errors.ts';
 import { checkConnection, checkQueue, checkQueueOptions, openChannel, type QueueOptions } from './queue.ts';
+import { failedAttemptsOf, publishRetryCopy } from './retry.ts';
 
 /** What to do with a message whose handler threw. */
 export type FailurePolicy = 'requeue-once' | 'requeue' | 'reject';
 
 export interface Delivery {
   readonly messageId: string | undefined;
-  /** True when the broker delivered this message before (to a worker that did not ack it). */
+  /**
+   * True when the broker delivered this message before to a consumer that did not settle it: a worker that
+   * stopped before starting it, crashed, or lost its channel. Says nothing about failures: see `failedAttempts`.
+   */
   readonly redelivered: boolean;
+  /** Handler runs of this message that threw before this delivery (the `x-failed-attempts` header; 0 at first). */
+  readonly failedAttempts: number;
   readonly deliveryTag: number;
 }
 
@@ -27,20 +34,32 @@ export interface WorkerOptions<T> extends QueueOptions {
   /** Does the work. Resolve → ack. Throw → `onFailure`. Messages arrive at least once: make it idempotent. */
   handler: (payload: T, delivery: Delivery) => Promise<void> | void;
   /**
-   * After a handler throws: `requeue-once` (default) nacks with requeue the first time and rejects
-   * (dead-letters, if the queue has a dead-letter exchange, else drops) a message that was already
-   * redelivered, so a poison message cannot loop forever; `requeue` always requeues; `reject` never does.
+   * After a handler throws: `requeue-once` (default) retries the first failure and rejects (dead-letters,
+   * if the queue has a dead-letter exchange, else drops) a message whose handler had already failed once,
+   * so a poison message cannot loop forever; `requeue` always retries; `reject` never does. A retry
+   * publishes a copy (same body, properties and messageId, `x-failed-attempts` + 1) to the back of the
+   * queue, waits for the broker's confirm, then acks the original. Only handler failures count: a message
+   * handed back by stop(), or redelivered after a crash or a lost channel, keeps its count.
    */
   onFailure?: FailurePolicy;
   /** Observes handler errors (the policy above has already been applied). */
   onHandlerError?: (error: unknown, delivery: Delivery) => void;
 }
 
+/**
+ * What this worker did, counted only once the ack or nack was written to the channel without an error:
+ * an operation that threw (the channel had closed) is not counted, and the broker redelivers the message.
+ * A written ack is not a receipt: if the connection dies before the broker reads it, the message comes
+ * back too (AMQP has no reply to basic.ack). Messages handed back by stop() are in none of the last three.
+ */
 export interface WorkerStats {
   /** Messages the broker delivered to this worker (prefetched ones included). */
   received: number;
+  /** Handler succeeded and the ack was written. */
   acked: number;
+  /** Handler threw and the message was put back for another try: a confirmed retry copy and the original acked, or (copy refused) the original nacked with requeue. */
   requeued: number;
+  /** Handler threw (or the body was not JSON) and the reject (nack without requeue) was written. */
   rejected: number;
 }
 
@@ -67,7 +86,11 @@ export interface Worker {
    * the worker starts no handler; the messages it had not started go back to the queue.
    */
   readonly done: Promise<void>;
-  /** Cancels the consumer, hands back messages not started, waits for running handlers to ack or nack, closes the channel. Idempotent. */
+  /**
+   * Cancels the consumer, hands back messages not started (nack with requeue: the broker marks them
+   * redelivered; their failure count is unchanged), waits for running handlers to ack, retry or reject,
+   * closes the channel. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -102,7 +125,8 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
   check.oneOf('onFailure', onFailure, FAILURE_POLICIES);
   if (onHandlerError !== undefined) check.fn('onHandlerError', onHandlerError);
 
-  const channel = await openChannel(queue, () => connection.createChannel(), options);
+  // A confirm channel: a retry copy must be the broker's before the original is acked.
+  const channel = await openChannel(queue, () => connection.createConfirmChannel(), options);
   const stats: WorkerStats = { received: 0, acked: 0, requeued: 0, rejected: 0 };
   const waiting: ConsumeMessage[] = []; // delivered (and unacked), handler not started yet
   let state: WorkerState = 'running';
@@ -133,27 +157,56 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
     );
   });
 
-  /** ack / nack write to the channel; on a closed channel they throw, and the broker redelivers the message. */
-  const settle = (what: string, op: () => void): void => {
+  /**
+   * ack / nack write to the channel; on a closed channel they throw, and the broker redelivers the message.
+   * True when written: only then does the caller count it.
+   */
+  const settle = (what: string, op: () => void): boolean => {
     try {
       op();
+      return true;
     } catch (e) {
       fail(
         new WorkQueueServiceError(`${what} failed: ${(e as Error).message}; the broker will redeliver the message`, {
           cause: e,
         }),
       );
+      return false;
     }
   };
   const describe = (msg: ConsumeMessage): Delivery => ({
     messageId: msg.properties.messageId as string | undefined,
     redelivered: msg.fields.redelivered,
+    failedAttempts: failedAttemptsOf(msg),
     deliveryTag: msg.fields.deliveryTag,
   });
   const label = (d: Delivery): string => `message ${d.messageId ?? `#${d.deliveryTag}`}`;
   /** Hands a message back to the queue untouched (not counted as a failure). */
   function giveBack(msg: ConsumeMessage): void {
     settle(`returning ${label(describe(msg))}`, () => channel.nack(msg, false, true));
+  }
+
+  /** Rejects (dead-letters or drops) a message; counted once the nack is written. */
+  function rejectMessage(msg: ConsumeMessage, delivery: Delivery): void {
+    if (settle(`rejecting ${label(delivery)}`, () => channel.nack(msg, false, false))) stats.rejected++;
+  }
+
+  /**
+   * Puts a failed message back for another try with its failure count + 1: a copy at the back of the queue,
+   * confirmed by the broker, then the original acked. A crash between the two leaves both (a duplicate),
+   * never neither. If the broker refuses the copy (a full queue with reject-publish), the original is
+   * requeued as it is, its count unchanged.
+   */
+  async function retry(msg: ConsumeMessage, delivery: Delivery): Promise<void> {
+    try {
+      await publishRetryCopy(channel, queue, msg, delivery.failedAttempts + 1);
+    } catch {
+      // Refused, or the channel closed before the confirm (then the nack below cannot be written either, and
+      // the broker requeues the original itself; the copy may exist too).
+      if (settle(`requeueing ${label(delivery)}`, () => channel.nack(msg, false, true))) stats.requeued++;
+      return;
+    }
+    if (settle(`acking ${label(delivery)} after its retry was confirmed`, () => channel.ack(msg))) stats.requeued++;
   }
 
   /** Runs the handler for one message, then acks it, or applies the failure policy. */
@@ -163,24 +216,20 @@ export async function worker<T>(connection: ChannelModel, queue: string, options
     try {
       payload = JSON.parse(msg.content.toString('utf8')) as T;
     } catch (e) {
-      // Not JSON: no retry will make it parse.
-      stats.rejected++;
-      settle(`rejecting ${label(delivery)}`, () => channel.nack(msg, false, false));
+      rejectMessage(msg, delivery); // not JSON: no retry will make it parse
       onHandlerError?.(e, delivery);
       return;
     }
     try {
       await handler(payload, delivery);
     } catch (e) {
-      const requeue = onFailure === 'requeue' || (onFailure === 'requeue-once' && !delivery.redelivered);
-      if (requeue) stats.requeued++;
-      else stats.rejected++;
-      settle(`${requeue ? 'requeueing' : 'rejecting'} ${label(delivery)}`, () => channel.nack(msg, false, requeue));
+      const again = onFailure === 'requeue' || (onFailure === 'requeue-once' && delivery.failedAttempts === 0);
+      if (again) await retry(msg, delivery);
+      else rejectMessage(msg, delivery);
       onHandlerError?.(e, delivery);
       return;
     }
-    stats.acked++;
-    settle(`acking ${label(delivery)}`, () => channel.ack(msg));
+    if (settle(`acking ${label(delivery)}`, () => channel.ack(msg))) stats.acked++;
   }
 
   /** Starts handlers for waiting messages while the worker runs and fewer than `concurrency` are busy. */

@@ -1,6 +1,6 @@
 import { amqpNamespace, eventually, type AmqpNamespace } from '@poc/harness';
 import type { ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   PublishNotConfirmedError,
   WorkQueueServiceError,
@@ -92,14 +92,14 @@ describe('acks, failures and stopping', () => {
   it('requeues a failed message once, then rejects it if it fails again (requeue-once, the default)', async () => {
     const queue = ns.name('requeue_once');
     const p = await publisherFor(queue);
-    const seen: Array<{ n: number; redelivered: boolean }> = [];
+    const seen: Array<{ n: number; failedAttempts: number; redelivered: boolean }> = [];
     const errors: string[] = [];
     const w = await worker<Job>(conn, queue, {
       prefetch: 1,
       handler: (job, d) => {
-        seen.push({ n: job.n, redelivered: d.redelivered });
+        seen.push({ n: job.n, failedAttempts: d.failedAttempts, redelivered: d.redelivered });
         if (job.n === 0) throw new Error('poison'); // always fails
-        if (job.n === 1 && !d.redelivered) throw new Error('flaky'); // fails the first time only
+        if (job.n === 1 && d.failedAttempts === 0) throw new Error('flaky'); // fails the first time only
       },
       onHandlerError: (e) => errors.push((e as Error).message),
     });
@@ -109,13 +109,14 @@ describe('acks, failures and stopping', () => {
     await w.stop();
 
     expect(w.stats).toEqual({ received: 4, acked: 1, requeued: 2, rejected: 1 });
+    // The retry is a fresh copy carrying the failure count, not a redelivery of the original.
     expect(seen.filter((s) => s.n === 0)).toEqual([
-      { n: 0, redelivered: false },
-      { n: 0, redelivered: true },
+      { n: 0, failedAttempts: 0, redelivered: false },
+      { n: 0, failedAttempts: 1, redelivered: false },
     ]);
     expect(seen.filter((s) => s.n === 1)).toEqual([
-      { n: 1, redelivered: false },
-      { n: 1, redelivered: true },
+      { n: 1, failedAttempts: 0, redelivered: false },
+      { n: 1, failedAttempts: 1, redelivered: false },
     ]);
     expect(sorted(errors.map((m) => (m === 'poison' ? 0 : 1)))).toEqual([0, 0, 1]);
     expect(await queueState(conn, queue)).toEqual({ messageCount: 0, consumerCount: 0 });
@@ -266,6 +267,36 @@ describe('acks, failures and stopping', () => {
     expect(sorted(log.map((e) => e.n))).toEqual(range(5));
   });
 
+  it('counts an ack or a retry only once it was written: handlers that finish after the channel is gone add nothing', async () => {
+    const queue = ns.name('stats_gone');
+    const p = await publisherFor(queue);
+    const own = await ns.connect();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const w = await worker<Job>(own, queue, {
+      prefetch: 2,
+      concurrency: 2,
+      handler: async (job) => {
+        await gate;
+        if (job.n === 1) throw new Error('fails after the channel is gone');
+      },
+    });
+    await p.publishAll(jobs(2));
+    await p.close();
+    await eventually(() => w.inFlight === 2, { what: 'both handlers running' });
+
+    await own.close();
+    expect(isWorkQueueError(await w.done.catch((e: unknown) => e), 'service')).toBe(true);
+    release(); // one handler resolves (its ack cannot be written), the other throws (its retry cannot be written)
+    await eventually(() => w.inFlight === 0, { what: 'both handlers finished' });
+    expect(w.stats).toEqual({ received: 2, acked: 0, requeued: 0, rejected: 0 });
+
+    const log: Processed[] = [];
+    await loggedWorker(conn, queue, 'next', log, { prefetch: 2 });
+    await eventually(() => log.length === 2, { what: 'both messages back from the broker' });
+    expect(sorted(log.map((e) => e.n))).toEqual(range(2));
+  });
+
   it('rejects worker.done with WorkQueueServiceError when the queue is deleted under it', async () => {
     const queue = ns.name('deleted');
     const w = await worker<Job>(conn, queue, { prefetch: 1, handler: () => {} });
@@ -292,6 +323,114 @@ describe('acks, failures and stopping', () => {
     expect((err as Error).message).toMatch(
       new RegExp(`^declaring queue "${queue}" failed: .*PRECONDITION_FAILED - inequivalent arg 'durable'`),
     );
+  });
+});
+
+describe('retries count handler failures, not redeliveries', () => {
+  /** A handler body that throws the first time it sees each job (a transient error), and notes how it arrived. */
+  function failsOnceEach(): { work: (job: Job, d: Delivery) => void; firstArrival: Map<number, boolean> } {
+    const firstArrival = new Map<number, boolean>(); // n -> redelivered flag of its first delivery here
+    return {
+      firstArrival,
+      work: (job, d) => {
+        if (firstArrival.has(job.n)) return;
+        firstArrival.set(job.n, d.redelivered);
+        throw new Error(`transient failure of job ${job.n}`);
+      },
+    };
+  }
+
+  it('loses nothing when a clean stop() handed back prefetched messages and the next worker fails each once (requeue-once)', async () => {
+    const queue = ns.name('stop_then_flaky');
+    const p = await publisherFor(queue);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const startedByFirst: number[] = [];
+    const first = await worker<Job>(conn, queue, {
+      prefetch: 10,
+      handler: async (job) => {
+        startedByFirst.push(job.n);
+        await gate;
+      },
+    });
+    await p.publishAll(jobs(10));
+    await p.close();
+    await eventually(() => first.stats.received === 10 && first.inFlight === 1, {
+      what: 'ten prefetched, one running',
+    });
+    const stopping = first.stop(); // hands the nine unstarted messages back: the broker marks them redelivered
+    await eventually(async () => (await queueState(conn, queue)).messageCount === 9, {
+      what: 'the nine unstarted messages handed back',
+    });
+    release();
+    await stopping;
+    expect(first.stats).toEqual({ received: 10, acked: 1, requeued: 0, rejected: 0 });
+
+    const flaky = failsOnceEach();
+    const log: Processed[] = [];
+    const next = await loggedWorker(conn, queue, 'next', log, { prefetch: 1, work: flaky.work });
+    await eventually(() => next.stats.acked + next.stats.rejected === 9, {
+      what: 'the nine handed-back messages settled',
+    });
+    expect([...flaky.firstArrival.values()]).toEqual(Array(9).fill(true)); // every one arrived redelivered
+    expect(next.stats).toEqual({ received: 18, acked: 9, requeued: 9, rejected: 0 });
+    expect(sorted([...startedByFirst, ...log.map((e) => e.n)])).toEqual(range(10));
+    expect(await queueState(conn, queue)).toMatchObject({ messageCount: 0 });
+  });
+
+  it('loses nothing when a lost channel returned prefetched messages and the next worker fails each once (requeue-once)', async () => {
+    const queue = ns.name('gone_then_flaky');
+    const p = await publisherFor(queue);
+    const own = await ns.connect();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = await worker<Job>(own, queue, { prefetch: 10, handler: () => gate });
+    await p.publishAll(jobs(10));
+    await p.close();
+    await eventually(() => first.stats.received === 10 && first.inFlight === 1, {
+      what: 'ten prefetched, one running',
+    });
+    await own.close(); // the broker takes all ten back, redelivered
+    await first.done.catch(() => {});
+    release();
+    await eventually(() => first.inFlight === 0, { what: 'the first worker idle' });
+
+    const flaky = failsOnceEach();
+    const log: Processed[] = [];
+    const next = await loggedWorker(conn, queue, 'next', log, { prefetch: 1, work: flaky.work });
+    await eventually(() => next.stats.acked + next.stats.rejected === 10, { what: 'the ten messages settled' });
+    expect([...flaky.firstArrival.values()]).toEqual(Array(10).fill(true));
+    expect(next.stats).toEqual({ received: 20, acked: 10, requeued: 10, rejected: 0 });
+    expect(sorted(log.map((e) => e.n))).toEqual(range(10));
+  });
+
+  it('dead-letters a poison message after its second handler failure, with its messageId and x-failed-attempts 1', async () => {
+    const queue = ns.name('poison');
+    const dlq = ns.name('poison_dlq');
+    const queueArgs = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq };
+    const p = await publisherFor(queue, { arguments: queueArgs });
+    await (await publisherFor(dlq)).close();
+    const runs: number[] = [];
+    const w = await worker<Job>(conn, queue, {
+      prefetch: 1,
+      arguments: queueArgs,
+      handler: (_job, d) => {
+        runs.push(d.failedAttempts);
+        throw new Error('poison');
+      },
+    });
+    await p.publish({ n: 4 }, { messageId: 'poison' });
+    await p.close();
+    const dead: Delivery[] = [];
+    const reader = await worker<Job>(conn, dlq, { prefetch: 1, handler: (_job, d) => void dead.push(d) });
+    onTestFinished(() => reader.stop());
+    await eventually(() => dead.length === 1, { what: 'the poison message in the dead-letter queue' });
+    await w.stop();
+    expect(runs).toEqual([0, 1]);
+    expect(w.stats).toEqual({ received: 2, acked: 0, requeued: 1, rejected: 1 });
+    expect(dead.map((d) => ({ messageId: d.messageId, failedAttempts: d.failedAttempts }))).toEqual([
+      { messageId: 'poison', failedAttempts: 1 },
+    ]);
   });
 });
 
