@@ -2,11 +2,11 @@
 // list -> gone (ack) | ready again (retry) | dead-letter list. Every step that touches more than one
 // key is a Lua script, so no crash between two commands can drop or duplicate an id.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
-import { DuplicateJobError, QueueServiceError, check, redisCall, requireName, type QueueError } from './errors.ts';
+import { DuplicateJobError, check, redisCall, requireName, type QueueError } from './errors.ts';
 import { runScript } from './scripts.ts';
+import { startWorker } from './worker.ts';
 
 export interface QueueOptions {
   /** Queue name, part of every key: 1-64 characters of [A-Za-z0-9_.-]. */
@@ -20,8 +20,9 @@ export interface QueueOptions {
   /** How many completed job ids to keep in the completed list; 0 = none (default 1 000). */
   keepCompleted?: number;
   /**
-   * Where deadlines, due times and heartbeat expiries come from (default: the kit's systemClock); tests pass
-   * a ManualClock. Only now() is read: the heartbeat period and job.signal's timer run on real timers.
+   * Where lease deadlines, due times and the reaper's "unclaimed since" marks come from (default: the kit's
+   * systemClock); tests pass a ManualClock. Only now() is read: the heartbeat period and job.signal's timer
+   * run on real timers, and whether a worker is alive is judged on Redis's clock (TIME), not on this one.
    */
   clock?: Clock;
 }
@@ -49,9 +50,15 @@ export interface WorkerOptions {
   id?: string;
   /** Jobs handled at once, each on its own blocking connection (default 1). */
   concurrency?: number;
-  /** BLMOVE timeout: how long a loop blocks before it checks whether it was closed (default 1 000 ms). */
+  /**
+   * BLMOVE timeout: how long a loop blocks before it checks whether it was closed (default 1 000 ms). A
+   * wait never outlives the worker's registration: it is cut to end one heartbeat before that could expire.
+   */
   blockTimeoutMs?: number;
-  /** Heartbeat period; the reaper also runs on every beat. The worker counts as dead after 3 missed beats (default 1 000 ms). */
+  /**
+   * Heartbeat period; the reaper also runs on every beat. The worker counts as dead 3 periods after its
+   * last beat reached Redis, on Redis's clock (default 1 000 ms).
+   */
   heartbeatMs?: number;
   /** Run the reaper on every heartbeat (default true). At least one process must reap. */
   reap?: boolean;
@@ -63,7 +70,10 @@ export interface QueueWorker {
   readonly id: string;
   /** Full Redis key name of this worker's processing list. */
   readonly processingKey: string;
-  /** Stops taking jobs, waits for the running ones, returns never-started ids to the queue. */
+  /**
+   * Stops taking jobs, waits for the running ones, returns never-claimed ids to the queue. The worker's
+   * registration expires on its own 3 heartbeats later, and a reaper then forgets it.
+   */
   close(): Promise<void>;
 }
 
@@ -118,7 +128,13 @@ export interface QueueKeys {
   completed: string;
   stats: string;
   workers: string;
+  /** Ids a reaper found in a live worker's list without a lease: when it first saw each. */
+  unclaimed: string;
   processing(workerId: string): string;
+  /** The worker's last ack/fail outcomes, by lease token: a re-sent ack or fail answers from here. */
+  receipts(workerId: string): string;
+  /** Set by one enqueue call once its job is stored: a re-send of that call answers from here. */
+  request(token: string): string;
 }
 
 /** All keys of a queue share the {name} hash tag: one cluster slot, so the Lua scripts may touch them together. */
@@ -137,9 +153,18 @@ export function queueKeys(name: string): QueueKeys {
     completed: k('completed'),
     stats: k('stats'),
     workers: k('workers'),
+    unclaimed: k('unclaimed'),
     processing: (workerId) => k(`processing:${workerId}`),
+    receipts: (workerId) => k(`processing:${workerId}:receipts`), // reap-10.lua derives it from the list name
+    request: (token) => k(`enqueue:${token}`),
   };
 }
+
+/**
+ * How long an enqueue call's request key outlives the call when its reply never arrived (a reply that
+ * arrives deletes it). ioredis re-sends an unanswered command only while it still holds it: well within this.
+ */
+const REQUEST_TTL_MS = 24 * 3_600_000;
 
 const isRedis = (r: unknown): r is Redis =>
   typeof r === 'object' &&
@@ -187,7 +212,7 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
     const r = (await redisCall(`reaping queue "${name}"`, () =>
       runScript(
         redis,
-        'reap-9.lua',
+        'reap-10.lua',
         [
           keys.delayed,
           keys.deadlines,
@@ -198,8 +223,10 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
           keys.errors,
           keys.stats,
           keys.workers,
+          keys.unclaimed,
         ],
-        [clock.now(), maxAttempts, retryDelayMs, 1_000],
+        // An id sits unclaimed in a live worker's list for one visibility timeout before it goes back.
+        [clock.now(), maxAttempts, retryDelayMs, 1_000, visibilityTimeoutMs],
       ),
     )) as number[];
     return { promoted: r[0]!, retried: r[1]!, deadLettered: r[2]!, orphansReturned: r[3]! };
@@ -214,10 +241,20 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
       requireName('id', id);
       check.nonNegativeInt('delayMs', delayMs);
       const due = delayMs > 0 ? clock.now() + delayMs : 0;
+      // A token per call: if ioredis re-sends the call after a lost reply, the script recognises it.
+      const request = keys.request(randomBytes(12).toString('hex'));
       const added = await redisCall(`enqueueing job "${id}" on "${name}"`, () =>
-        runScript(redis, 'enqueue-4.lua', [keys.ready, keys.delayed, keys.jobs, keys.stats], [id, json, due]),
+        runScript(
+          redis,
+          'enqueue-5.lua',
+          [keys.ready, keys.delayed, keys.jobs, keys.stats, request],
+          [id, json, due, REQUEST_TTL_MS],
+        ),
       );
       if (added !== 1) throw new DuplicateJobError(`job "${id}" is already in queue "${name}"`);
+      // We have the reply, so no re-send can follow: the request key has done its job. Not awaited (it
+      // expires anyway), and a failure here is not the caller's: the job is stored.
+      redis.unlink(request).catch(() => {});
       return id;
     },
     reap,
@@ -275,159 +312,4 @@ export function jobQueue<T = unknown>(redis: Redis, options: QueueOptions): JobQ
       }),
   };
   return queue;
-}
-
-interface Settings {
-  keyPrefix: string;
-  visibilityTimeoutMs: number;
-  maxAttempts: number;
-  retryDelayMs: number;
-  keepCompleted: number;
-  clock: Clock;
-}
-
-async function startWorker<T>(
-  redis: Redis,
-  queue: JobQueue<T>,
-  handler: Handler<T>,
-  options: WorkerOptions,
-  s: Settings,
-): Promise<QueueWorker> {
-  check.kind(typeof handler === 'function', 'handler', 'must be a function (job) => Promise', handler);
-  check.options('options', options);
-  const {
-    id = randomBytes(6).toString('hex'),
-    concurrency = 1,
-    blockTimeoutMs = 1_000,
-    heartbeatMs = 1_000,
-    reap = true,
-    onEvent,
-  } = options;
-  requireName('id', id);
-  check.positiveInt('concurrency', concurrency);
-  check.positiveInt('blockTimeoutMs', blockTimeoutMs);
-  check.positiveInt('heartbeatMs', heartbeatMs);
-  if (onEvent !== undefined) check.fn('onEvent', onEvent);
-  const { keys } = queue;
-  const processing = keys.processing(id);
-  const processingKey = s.keyPrefix + processing;
-  const emit = (event: WorkerEvent): void => {
-    if (onEvent) onEvent(event);
-    else if (event.type === 'error') console.error(`[job-queue ${queue.name}/${id}] ${event.error.message}`);
-  };
-
-  const heartbeat = (score: number): Promise<unknown> =>
-    redisCall(`heartbeat of worker "${id}"`, () => redis.zadd(keys.workers, score, processingKey));
-  await heartbeat(s.clock.now() + 3 * heartbeatMs); // registered before the first BLMOVE can strand an id
-
-  let stopped = false;
-  const beat = setInterval(() => {
-    void (async () => {
-      await heartbeat(s.clock.now() + 3 * heartbeatMs);
-      if (reap) await queue.reap();
-    })().catch((e: QueueError) => emit({ type: 'error', error: e }));
-  }, heartbeatMs);
-
-  async function runOne(jobId: string): Promise<void> {
-    const token = randomBytes(16).toString('hex');
-    const claimed = (await redisCall(`claiming job "${jobId}"`, () =>
-      runScript(
-        redis,
-        'claim-4.lua',
-        [keys.jobs, keys.attempts, keys.leases, keys.deadlines],
-        [jobId, token, processingKey, s.clock.now() + s.visibilityTimeoutMs],
-      ),
-    )) as [string, number] | null;
-    if (!claimed) return;
-    const [json, attempt] = claimed;
-    const expired = new AbortController();
-    const timer = setTimeout(() => expired.abort(new Error(`lease of job "${jobId}" expired`)), s.visibilityTimeoutMs);
-    let failure: string | undefined;
-    try {
-      await handler({ id: jobId, payload: JSON.parse(json) as T, attempt, signal: expired.signal });
-    } catch (e) {
-      failure = e instanceof Error ? e.message : String(e);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (failure === undefined) {
-      const acked = await redisCall(`acknowledging job "${jobId}"`, () =>
-        runScript(
-          redis,
-          'ack-7.lua',
-          [keys.leases, keys.deadlines, keys.jobs, keys.attempts, keys.completed, keys.stats, keys.errors],
-          [jobId, token, s.keepCompleted],
-        ),
-      );
-      emit(acked === 1 ? { type: 'completed', id: jobId, attempt } : { type: 'lost', id: jobId, attempt });
-      return;
-    }
-    const outcome = await redisCall(`failing job "${jobId}"`, () =>
-      runScript(
-        redis,
-        'fail-8.lua',
-        [keys.leases, keys.deadlines, keys.attempts, keys.ready, keys.delayed, keys.dead, keys.errors, keys.stats],
-        [jobId, token, failure, s.maxAttempts, s.clock.now(), s.retryDelayMs],
-      ),
-    );
-    emit(
-      outcome === 0
-        ? { type: 'lost', id: jobId, attempt }
-        : { type: 'failed', id: jobId, attempt, error: failure, deadLettered: outcome === 2 },
-    );
-  }
-
-  // One loop per slot, each blocking on its own connection: a BLMOVE ties up its connection until a
-  // job arrives, so it must never share one with the scripts above.
-  const blockers: Redis[] = [];
-  const loop = async (blocking: Redis): Promise<void> => {
-    while (!stopped) {
-      let jobId: string | null;
-      try {
-        jobId = await blocking.blmove(keys.ready, processing, 'RIGHT', 'LEFT', blockTimeoutMs / 1_000);
-      } catch (e) {
-        if (stopped) return;
-        emit({
-          type: 'error',
-          error: new QueueServiceError(`waiting for jobs on "${queue.name}" failed: ${(e as Error).message}`, {
-            cause: e,
-          }),
-        });
-        await sleep(Math.min(blockTimeoutMs, 1_000));
-        continue;
-      }
-      if (jobId === null) continue;
-      try {
-        await runOne(jobId);
-      } catch (e) {
-        // The id stays in this worker's list with its lease; the reaper retries it after the deadline.
-        emit({ type: 'error', error: e as QueueError });
-      }
-    }
-  };
-  const loops = Array.from({ length: concurrency }, () => {
-    const blocking = redis.duplicate();
-    blocking.on('error', () => {}); // reported through the failed BLMOVE above, not as an unhandled event
-    blockers.push(blocking);
-    return loop(blocking);
-  });
-
-  let closing: Promise<void> | undefined;
-  return {
-    id,
-    processingKey,
-    close() {
-      closing ??= (async () => {
-        stopped = true;
-        clearInterval(beat);
-        for (const b of blockers) b.disconnect(); // interrupts a pending BLMOVE
-        await Promise.all(loops);
-        // A BLMOVE answered just before the disconnect may have left an unclaimed id in our list:
-        // mark this worker dead and let the reaper hand such ids back.
-        await heartbeat(0);
-        await queue.reap();
-      })();
-      return closing;
-    },
-  };
 }

@@ -10,6 +10,7 @@ import {
   type JobQueue,
   type QueueOptions,
 } from '../src/index.ts';
+import { keysOf } from './helpers.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;
@@ -126,6 +127,6 @@ describe('bad arguments', () => {
   it('writes nothing to Redis when an argument is rejected', async () => {
     await queue.enqueue(undefined).catch(() => {});
     await queue.work(noop, { concurrency: 0 }).catch(() => {});
-    expect(await redis.keys('*')).toEqual([]);
+    expect(await keysOf(ns, redis)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { privateRedis, redisClient, eventually } from '@poc/harness';
 import { ManualClock } from '@poc/kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DuplicateJobError, QueueServiceError, isQueueError, jobQueue, type WorkerEvent } from '../src/index.ts';
-import { closeAtEnd, namespace, tally } from './helpers.ts';
+import { closeAtEnd, namespace, serverNow, tally } from './helpers.ts';
 
 type Handshake = { promise: Promise<void>; resolve: () => void };
 
@@ -171,21 +171,42 @@ describe('visibility timeout and the reaper', () => {
 
   it('returns an id stranded between BLMOVE and claim once its worker misses its heartbeats', async () => {
     const { ns, redis } = await namespace();
-    const clock = new ManualClock(1_700_000_000_000);
-    const queue = jobQueue(redis, { name: 'orphan', clock });
+    const queue = jobQueue(redis, { name: 'orphan' });
     await queue.enqueue('x', { id: 'o1' });
     // What a worker that died right after BLMOVE leaves behind: the id in its list, no lease.
     const list = queue.keys.processing('ghost');
     await redis.lmove(queue.keys.ready, list, 'RIGHT', 'LEFT');
-    // Worker entries hold the list's full key name (Lua sees keys without the client's prefix).
-    await redis.zadd(queue.keys.workers, clock.now() + 3_000, ns.prefix + list);
+    // Worker entries hold the list's full key name (Lua sees keys without the client's prefix) and the
+    // heartbeat deadline on Redis's clock.
+    const now = await serverNow(redis);
+    await redis.zadd(queue.keys.workers, now + 60_000, ns.prefix + list);
 
     expect((await queue.reap()).orphansReturned).toBe(0); // heartbeat still valid: hands off
-    await clock.advance(3_000);
+    await redis.zadd(queue.keys.workers, now - 1, ns.prefix + list); // the beats stopped: the deadline has passed
     expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 0, orphansReturned: 1 });
     expect(await redis.lrange(queue.keys.ready, 0, -1)).toEqual(['o1']);
     expect(await redis.exists(list)).toBe(0);
     expect(await redis.zcard(queue.keys.workers)).toBe(0);
+  });
+
+  it('returns an id a live worker moved but never claimed (its BLMOVE reply or its claim was lost) after one visibility timeout', async () => {
+    const { ns, redis } = await namespace();
+    const clock = new ManualClock(1_700_000_000_000);
+    const queue = jobQueue(redis, { name: 'unclaimed', visibilityTimeoutMs: 30_000, clock });
+    await queue.enqueue('x', { id: 'u1' });
+    // What a heartbeating worker is left with when its BLMOVE's reply or its claim got lost: the id, no lease.
+    const list = queue.keys.processing('alive');
+    await redis.lmove(queue.keys.ready, list, 'RIGHT', 'LEFT');
+    await redis.zadd(queue.keys.workers, (await serverNow(redis)) + 3_600_000, ns.prefix + list);
+
+    expect((await queue.reap()).orphansReturned).toBe(0); // first seen unclaimed: it may be mid-claim
+    await clock.advance(29_999);
+    expect((await queue.reap()).orphansReturned).toBe(0);
+    await clock.advance(1);
+    expect(await queue.reap()).toEqual({ promoted: 0, retried: 0, deadLettered: 0, orphansReturned: 1 });
+    expect(await redis.lrange(queue.keys.ready, 0, -1)).toEqual(['u1']);
+    expect(await redis.exists(list)).toBe(0);
+    expect(await redis.zcard(queue.keys.workers)).toBe(1); // the worker is alive: it stays registered
   });
 
   it('dead-letters a job whose lease expired on its last attempt', async () => {

@@ -2,19 +2,27 @@
 --  1. delayed jobs whose due time has come move to the ready list;
 --  2. jobs whose lease deadline passed (their worker died, hung or is too slow) leave that worker's
 --     processing list and are retried, or dead-lettered once out of attempts;
---  3. workers whose heartbeat expired: ids in their processing list that were never claimed (the
---     worker died between BLMOVE and claim) go back to the ready list. Claimed ids stay until step 2
---     reaches their deadline; the worker entry goes once its list is empty.
+--  3. ids in a registered worker's processing list that nobody claimed (BLMOVE moved them, but the
+--     reply or the claim got lost, or the worker died in between) go back to the ready list: at once
+--     when the worker's heartbeat expired, else once they have sat unclaimed for `grace` ms (a live
+--     worker claims within a round trip; the first sight is only recorded). Returning an id a worker
+--     is about to claim is safe: claim checks the id is still in its list, atomically.
+--     A registration is removed only when it expired and its list is empty. Expiry is judged on
+--     Redis's clock (heartbeat-1.lua), and a worker never lets a BLMOVE outlive its registration, so
+--     no BLMOVE can still move an id into a list after the list was dropped from the sweep.
 -- KEYS[1]  delayed sorted set    KEYS[2]  deadlines sorted set  KEYS[3]  leases hash
 -- KEYS[4]  attempts hash         KEYS[5]  ready list            KEYS[6]  dead-letter list
 -- KEYS[7]  errors hash           KEYS[8]  stats hash            KEYS[9]  workers sorted set
---          (member = full name of a worker's processing list, score = heartbeat deadline in ms)
--- ARGV[1]  now (ms)    ARGV[2]  max attempts    ARGV[3]  retry delay (ms)    ARGV[4]  batch limit
+--          (member = full name of a worker's processing list, score = heartbeat deadline, server ms)
+-- KEYS[10] unclaimed hash (job id -> "<queue clock ms when first seen unclaimed>|<list>")
+-- ARGV[1]  now (ms, the queue's clock)   ARGV[2]  max attempts    ARGV[3]  retry delay (ms)
+-- ARGV[4]  batch limit                   ARGV[5]  grace for unclaimed ids of live workers (ms)
 -- Returns {promoted, retried, deadLettered, orphansReturned}.
 local now = tonumber(ARGV[1])
 local maxAttempts = tonumber(ARGV[2])
 local delay = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
+local grace = tonumber(ARGV[5])
 
 local promoted = 0
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)) do
@@ -49,19 +57,37 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0
   end
 end
 
+local time = redis.call('TIME')
+local serverNow = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local orphans = 0
-for _, list in ipairs(redis.call('ZRANGEBYSCORE', KEYS[9], '-inf', now, 'LIMIT', 0, limit)) do
+local workers = redis.call('ZRANGE', KEYS[9], 0, limit - 1, 'WITHSCORES')
+for i = 1, #workers, 2 do
+  local list, alive = workers[i], tonumber(workers[i + 1]) > serverNow
   for _, id in ipairs(redis.call('LRANGE', list, 0, -1)) do
     local lease = redis.call('HGET', KEYS[3], id)
     local held = lease and string.sub(lease, string.find(lease, '|', 1, true) + 1) == list
     if not held then
-      redis.call('LREM', list, 1, id)
-      redis.call('RPUSH', KEYS[5], id)
-      orphans = orphans + 1
+      local giveBack = not alive
+      if alive then
+        local seen = redis.call('HGET', KEYS[10], id)
+        local sep = seen and string.find(seen, '|', 1, true)
+        if seen and string.sub(seen, sep + 1) == list then
+          giveBack = now - tonumber(string.sub(seen, 1, sep - 1)) >= grace
+        else
+          redis.call('HSET', KEYS[10], id, ARGV[1] .. '|' .. list)
+        end
+      end
+      if giveBack then
+        redis.call('LREM', list, 1, id)
+        redis.call('RPUSH', KEYS[5], id)
+        redis.call('HDEL', KEYS[10], id)
+        orphans = orphans + 1
+      end
     end
   end
-  if redis.call('LLEN', list) == 0 then
+  if not alive and redis.call('LLEN', list) == 0 then
     redis.call('ZREM', KEYS[9], list)
+    redis.call('DEL', list .. ':receipts')
   end
 end
 
