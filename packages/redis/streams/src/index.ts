@@ -1,17 +1,15 @@
 export {
   streamProducer,
   ensureGroup,
-  consume,
   pendingSummary,
   readDeadLetters,
   type StreamEntry,
   type StreamProducer,
   type ProducerOptions,
-  type ConsumeOptions,
-  type ConsumeStats,
   type Handler,
   type DeadLetter,
 } from './streams.ts';
+export { consume, type ConsumeOptions, type ConsumeStats } from './consume.ts';
 export {
   StreamError,
   StreamArgumentError,

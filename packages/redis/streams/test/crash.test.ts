@@ -2,7 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { eventually, redisNamespace, spawnTsWorker, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { consume, ensureGroup, pendingSummary, streamProducer, type ConsumeStats } from '../src/index.ts';
+import {
+  consume,
+  ensureGroup,
+  pendingSummary,
+  readDeadLetters,
+  streamProducer,
+  type ConsumeOptions,
+  type ConsumeStats,
+} from '../src/index.ts';
 
 const WORKER = fileURLToPath(new URL('./fixtures/consumer-worker.ts', import.meta.url));
 const MESSAGES = 30;
@@ -40,7 +48,8 @@ async function crashScenario(name: string, mode: 'ack' | 'noack') {
 async function runSurvivor(
   name: string,
   stream: string,
-  until: (processed: string[]) => boolean,
+  until: (processed: string[]) => boolean | Promise<boolean>,
+  options: Partial<ConsumeOptions<{ n: number }>> = {},
 ): Promise<{ stats: ConsumeStats; processed: string[] }> {
   const stop = new AbortController();
   onTestFinished(() => stop.abort());
@@ -54,11 +63,12 @@ async function runSurvivor(
     claimEveryMs: 100,
     blockMs: 100,
     handler: async ({ data }) => void (await client.rpush(`${name}:processed`, `b:${data.n}`)),
+    ...options,
   });
   const processed = await eventually(
     async () => {
       const list = await redis.lrange(`${name}:processed`, 0, -1);
-      return until(list) ? list : undefined;
+      return (await until(list)) ? list : undefined;
     },
     { timeoutMs: 15_000, what: `${name}: survivor finished` },
   );
@@ -88,6 +98,27 @@ describe('a consumer process killed while it holds un-acked messages', () => {
     expect(numbers(processed, 'a')).toEqual([1, 2]);
     expect(numbers(processed, 'b')).toEqual(range(3, MESSAGES));
     expect(await pendingSummary(redis, stream, 'workers')).toEqual({ count: 0, consumers: {} });
+  });
+
+  it('dead-letters only the message its handler held (maxDeliveries 1): the 7 it read but never started run on the survivor', async () => {
+    const { stream, worker } = await crashScenario('maxone', 'ack');
+    await worker.waitForLine(`holding ${HANG_ON}`);
+    await eventually(async () => (await pendingSummary(redis, stream, 'workers')).count === 8, { what: 'a holds 8' });
+
+    await worker.kill();
+
+    const { stats, processed } = await runSurvivor(
+      'maxone',
+      stream,
+      async (list) => list.length >= MESSAGES - 8 && (await pendingSummary(redis, stream, 'workers')).count === 0,
+      { maxDeliveries: 1 },
+    );
+    const dead = await readDeadLetters(redis, `${stream}:dead`);
+    expect(dead.map(({ raw, deliveries }) => ({ raw, deliveries }))).toEqual([
+      { raw: JSON.stringify({ n: HANG_ON }), deliveries: 1 },
+    ]);
+    expect(numbers(processed, 'b')).toEqual(range(4, MESSAGES));
+    expect(stats).toMatchObject({ delivered: 20, reclaimed: 7, acked: 27, deadLettered: 1 });
   });
 
   it('breaks with the naive NOACK consumer: the killed process takes 3..10 with it and nobody can claim them', async () => {

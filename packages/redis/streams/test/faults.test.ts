@@ -1,4 +1,4 @@
-import { eventually, privateRedis, redisClient } from '@poc/harness';
+import { eventually, faultyLink, privateRedis, redisClient } from '@poc/harness';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   StreamServiceError,
@@ -89,5 +89,46 @@ describe('Redis failures and restarts (private server)', () => {
     abort.abort();
     expect(await running).toMatchObject({ delivered: 0, reclaimed: 3, acked: 3 });
     expect(handled).toEqual([1, 2, 3]);
+  });
+
+  it('counts one handler run when the start of a message is re-sent after its reply was lost', async () => {
+    const { server, client } = await serverWithClient();
+    const link = await faultyLink(new URL(server.url).host);
+    onTestFinished(() => link.close());
+    const viaLink = redisClient(link.via(server.url));
+    viaLink.on('error', () => {}); // the reset is the point
+    onTestFinished(() => void viaLink.disconnect());
+    // Scripts and acks go through the link; the blocking read goes straight to Redis, so the next
+    // reply through the link is a script's.
+    viaLink.duplicate = (override = {}) => redisClient(server.url, override);
+    await ensureGroup(client, 'jobs', 'workers');
+    const producer = streamProducer<string>(client, { stream: 'jobs' });
+    const seen: string[] = [];
+    const abort = new AbortController();
+    onTestFinished(() => abort.abort());
+    const running = consume<string>(viaLink, {
+      stream: 'jobs',
+      group: 'workers',
+      consumer: 'w',
+      blockMs: 100,
+      signal: abort.signal,
+      handler: ({ data, deliveries }) => void seen.push(`${data}#${deliveries}`),
+    });
+    await producer.add('warm-up'); // loads the scripts: the reply lost below is one's result, not NOSCRIPT
+    await eventually(async () => seen.length === 1 && (await pendingSummary(client, 'jobs', 'workers')).count === 0, {
+      what: 'the warm-up handled and acked',
+    });
+    await viaLink.ping(); // answered after every earlier reply on that connection (the ack's included)
+
+    const lost = link.dropNextReply();
+    await producer.add('started twice');
+    expect((await lost).toString()).toBe(':1\r\n'); // the first run counted run 1
+    await eventually(async () => seen.length === 2 && (await pendingSummary(client, 'jobs', 'workers')).count === 0, {
+      what: 'the message handled and acked',
+    });
+    abort.abort();
+    await running;
+    expect(seen).toEqual(['warm-up#1', 'started twice#1']);
+    expect(await client.hlen('jobs:runs:workers')).toBe(0); // acked: its run count is gone too
   });
 });
