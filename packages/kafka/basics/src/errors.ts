@@ -3,7 +3,7 @@
 // guard, `isKafkaPocError(e, 'validation')`, without matching message strings.
 import { PocError, argumentChecks, errorGuard, serviceCall, type ArgumentChecks } from '@poc/kit';
 
-export type KafkaPocErrorCode = 'argument' | 'validation' | 'service';
+export type KafkaPocErrorCode = 'argument' | 'validation' | 'service' | 'handler';
 
 /** Base of every error this package throws: `isKafkaPocError(e, code?)` tells them apart. */
 export abstract class KafkaPocError extends PocError {
@@ -33,7 +33,28 @@ export class KafkaServiceError extends KafkaPocError {
   readonly code = 'service';
 }
 
-export type AnyKafkaPocError = KafkaArgumentError | MessageValidationError | KafkaServiceError;
+/**
+ * The caller's handler threw; `cause` is what it threw. KafkaJS stops a consumer for good, without
+ * telling anyone, when a handler throws a TypeError, SyntaxError, RangeError or ReferenceError (it
+ * takes them for bugs of its own); wrapped in this error, which says it is `retriable`, a handler's
+ * failure is retried like any other instead.
+ */
+export class KafkaHandlerError extends KafkaPocError {
+  readonly code = 'handler';
+  /** Read by KafkaJS's retrier. */
+  readonly retriable = true;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  constructor(topic: string, partition: number, offset: string, cause: unknown) {
+    super(`handling ${topic}/${partition}@${offset} failed: ${describeKafkaError(cause)}`, { cause });
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+  }
+}
+
+export type AnyKafkaPocError = KafkaArgumentError | MessageValidationError | KafkaServiceError | KafkaHandlerError;
 /** The one guard: `isKafkaPocError(e)`, or `isKafkaPocError(e, 'validation')` narrowed to MessageValidationError. */
 export const isKafkaPocError = errorGuard<AnyKafkaPocError>('poc-kafka-basics');
 
@@ -71,4 +92,34 @@ export function describeKafkaError(e: unknown): string {
     inner = inner.cause ?? (inner as { originalError?: unknown }).originalError;
   }
   return parts.join(' <- ');
+}
+
+/**
+ * Runs the caller's handler for one message. What it throws reaches KafkaJS as a KafkaHandlerError
+ * (retried), except KafkaJS's own errors, which pass unchanged with their own retriable flag.
+ */
+export async function runHandler(
+  where: { topic: string; partition: number; offset: string },
+  handler: () => Promise<void>,
+): Promise<void> {
+  try {
+    await handler();
+  } catch (e) {
+    if (e instanceof Error && e.name.startsWith('KafkaJS')) throw e;
+    throw new KafkaHandlerError(where.topic, where.partition, where.offset, e);
+  }
+}
+
+/**
+ * What KafkaJS reported as a crash, as this package's error: the KafkaHandlerError in its chain of
+ * causes (a handler kept failing), or a KafkaServiceError wrapping it.
+ */
+export function crashError(topic: string, error: unknown): KafkaHandlerError | KafkaServiceError {
+  let inner: unknown = error;
+  for (let depth = 0; inner instanceof Error && depth < 5; depth++) {
+    if (isKafkaPocError(inner, 'handler')) return inner;
+    if (isKafkaPocError(inner, 'service')) return inner; // e.g. a dead letter that could not be written
+    inner = inner.cause ?? (inner as { originalError?: unknown }).originalError;
+  }
+  return new KafkaServiceError(`the consumer of "${topic}" crashed: ${describeKafkaError(error)}`, { cause: error });
 }

@@ -9,22 +9,26 @@ export {
 } from './topics.ts';
 export {
   typedProducer,
-  runTypedConsumer,
-  redirectingSocketFactory,
-  DEAD_LETTER_HEADERS,
   type Acks,
   type TypedProducer,
   type TypedProducerOptions,
   type OutgoingMessage,
+} from './producer.ts';
+export {
+  runTypedConsumer,
+  DEAD_LETTER_HEADERS,
   type IncomingMessage,
   type TypedConsumerOptions,
   type DeadLetter,
-} from './clients.ts';
+  type ConsumerCrash,
+} from './consumer.ts';
+export { redirectingSocketFactory } from './socket.ts';
 export {
   KafkaPocError,
   KafkaArgumentError,
   MessageValidationError,
   KafkaServiceError,
+  KafkaHandlerError,
   isKafkaPocError,
   describeKafkaError,
   type AnyKafkaPocError,

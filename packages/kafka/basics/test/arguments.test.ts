@@ -122,6 +122,16 @@ const cases: Array<[string, () => unknown, string]> = [
     'deadLetter.topic must be 1-249 characters of [a-zA-Z0-9._-], not "." or ".." (got "dead letters")',
   ],
   [
+    'onDeadLetter that is not a function',
+    () => runTypedConsumer(consumer, { topic: events, handle, deadLetter, onDeadLetter: {} as unknown as () => void }),
+    'onDeadLetter must be a function (got an object)',
+  ],
+  [
+    'onCrash that is not a function',
+    () => runTypedConsumer(consumer, { topic: events, handle, deadLetter, onCrash: 'log' as unknown as () => void }),
+    'onCrash must be a function (got a string)',
+  ],
+  [
     'zero partitions',
     () => ensureTopics(admin, [{ topic: 'events', partitions: 0 }]),
     'specs[0].partitions must be a positive integer (got 0)',

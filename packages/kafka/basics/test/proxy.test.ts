@@ -42,8 +42,17 @@ describe('producer behind toxiproxy (all broker connections redirected through i
     await ns.createTopics([{ topic: t.name, numPartitions: 2 }]);
     const { producer, connections } = await proxiedProducer(proxy);
 
-    await proxy.addLatency(300);
-    for (const seq of range(5)) await producer.send(t, [value(seq)]);
+    const LATENCY_MS = 300;
+    await proxy.addLatency(LATENCY_MS); // every reply from the broker is held this long (no jitter)
+    const roundTrips: number[] = [];
+    for (const seq of range(5)) {
+      const started = performance.now();
+      await producer.send(t, [value(seq)]);
+      roundTrips.push(performance.now() - started);
+    }
+    // A lower bound the proxy guarantees, not a speed threshold: no acknowledgement can arrive sooner
+    // than the delay added to it, so a send that took less would have bypassed the proxy.
+    for (const ms of roundTrips) expect(ms).toBeGreaterThanOrEqual(LATENCY_MS);
 
     expect(connections.length).toBeGreaterThan(0);
     expect(connections.filter((c) => !c.redirected)).toEqual([]); // not one connection bypassed the proxy

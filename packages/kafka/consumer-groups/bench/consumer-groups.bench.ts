@@ -5,6 +5,10 @@
 // Each run: a fresh topic and group, members join and the group settles while the topic is empty,
 // then M messages are produced (in batches of 1 000, faster than any variant consumes them); timed
 // from the first message handled to the last (joins and rebalances are not counted).
+// Members read from the beginning of the run's fresh topic. Starting at "latest" (the default) lost a
+// race: production starts once the group is Stable, and a member whose first offset lookup came
+// after the first messages were written skipped them, so the run waited for messages that never came
+// (the stall once blamed on partitionsConsumedConcurrently; issue 20).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchReport, eventually, kafkaNamespace, summarize, type Comparison } from '@poc/harness';
 import { runMain } from '@poc/kit';
@@ -56,6 +60,7 @@ runMain(async () => {
           topic,
           commit: 'after-processing',
           commitEvery: 100,
+          fromBeginning: true, // a fresh topic: exactly this run's messages, however late a member looks up its offsets
           handle: async () => {
             if (first === 0) first = performance.now();
             await handle();

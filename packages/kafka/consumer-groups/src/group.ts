@@ -1,7 +1,7 @@
 // A consumer group from the outside (who owns which partition, how far behind it is) and from the
 // inside (when a member commits what it has read).
 import { AssignerProtocol, type Admin, type Consumer, type EachMessagePayload } from 'kafkajs';
-import { check, kafkaCall } from './errors.ts';
+import { check, crashError, kafkaCall, runHandler, type GroupHandlerError, type GroupServiceError } from './errors.ts';
 
 export type CommitMode = 'auto' | 'after-processing';
 
@@ -11,16 +11,32 @@ export interface GroupConsumerOptions {
    * 'auto': KafkaJS commits offsets of messages whose handler has *returned*, on its own schedule.
    * If the handler hands work off (a buffer, a fire-and-forget promise) a crash loses what was
    * committed but not done. 'after-processing': offsets are committed here, only after `handle`
-   * resolved, every `commitEvery` messages and at the end of each fetched batch; a crash repeats
-   * what was processed since the last commit.
+   * resolved, every `commitEvery` messages and wherever the batch loop stops (the batch's end, a
+   * pause, a rebalance, a stop, a handler error); a crash repeats what was processed since the last
+   * commit.
    */
   commit: CommitMode;
   /** 'after-processing' only: commit after this many messages (default 1: after every message). */
   commitEvery?: number;
+  /**
+   * Called once per message, in partition order. Whatever it throws is retried (KafkaJS's retries,
+   * then a restart of the consumer): a message is done only when this resolves.
+   */
   handle: (payload: EachMessagePayload) => Promise<void>;
   fromBeginning?: boolean;
+  /** Told when the consumer crashes: whether KafkaJS restarts it, or it has left the group for good. */
+  onCrash?: (crash: ConsumerCrash) => void;
 }
 
+export interface ConsumerCrash {
+  /** A GroupHandlerError when the handler kept failing (its `cause` is what it threw), else a GroupServiceError. */
+  error: GroupHandlerError | GroupServiceError;
+  /** false: the consumer has left the group and will not come back (see KafkaJS's retry.restartOnFailure). */
+  restart: boolean;
+}
+
+const isPaused = (consumer: Consumer, topic: string, partition: number): boolean =>
+  consumer.paused().some((p) => p.topic === topic && p.partitions.includes(partition));
 const isConsumer = (c: unknown): c is Consumer => typeof (c as Consumer | undefined)?.run === 'function';
 const isAdmin = (a: unknown): a is Admin => typeof (a as Admin | undefined)?.fetchOffsets === 'function';
 
@@ -33,7 +49,7 @@ export async function runGroupConsumer(consumer: Consumer, options: GroupConsume
     'must be an object { topic, commit, handle }',
     options,
   );
-  const { topic, commit, commitEvery = 1, handle, fromBeginning = false } = options;
+  const { topic, commit, commitEvery = 1, handle, fromBeginning = false, onCrash } = options;
   check.name('topic', topic);
   check.oneOf('commit', commit, ['auto', 'after-processing']);
   check.positiveInt('commitEvery', commitEvery);
@@ -44,11 +60,21 @@ export async function runGroupConsumer(consumer: Consumer, options: GroupConsume
     commitEvery,
   );
   check.kind(typeof handle === 'function', 'handle', 'must be a function (payload) => Promise<void>', handle);
+  if (onCrash !== undefined) check.fn('onCrash', onCrash);
 
+  if (onCrash) {
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      onCrash({ error: crashError(topic, payload.error), restart: payload.restart }),
+    );
+  }
   await kafkaCall(`subscribing to "${topic}"`, () => consumer.subscribe({ topics: [topic], fromBeginning }));
   if (commit === 'auto') {
     await kafkaCall(`running the consumer of "${topic}"`, () =>
-      consumer.run({ autoCommit: true, eachMessage: handle }),
+      consumer.run({
+        autoCommit: true,
+        eachMessage: (payload) =>
+          runHandler({ topic, partition: payload.partition, offset: payload.message.offset }, () => handle(payload)),
+      }),
     );
     return;
   }
@@ -66,18 +92,37 @@ export async function runGroupConsumer(consumer: Consumer, options: GroupConsume
           next = undefined;
         };
         let sinceCommit = 0;
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          await handle({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause });
-          resolveOffset(message.offset);
-          next = String(BigInt(message.offset) + 1n);
-          if (++sinceCommit >= commitEvery) {
-            await flush();
-            sinceCommit = 0;
+        let failed = false;
+        try {
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale()) break;
+            await runHandler({ topic: batch.topic, partition: batch.partition, offset: message.offset }, () =>
+              handle({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause }),
+            );
+            resolveOffset(message.offset);
+            next = String(BigInt(message.offset) + 1n);
+            if (++sinceCommit >= commitEvery) {
+              await flush();
+              sinceCommit = 0;
+            }
+            await heartbeat(); // throws when a rebalance has started: this member must rejoin
+            // Paused (by the handler's pause() or consumer.pause()): stop after this message, as
+            // KafkaJS's eachMessage does. The rest of the batch is fetched again on resume.
+            if (isPaused(consumer, batch.topic, batch.partition)) break;
           }
-          await heartbeat();
+        } catch (e) {
+          failed = true;
+          throw e;
+        } finally {
+          // The end of a batch is a commit point, and so is leaving it early: a rebalance (the
+          // heartbeat above throws), a stop or a handler error. The coordinator still accepts this
+          // member's commit while the group prepares to rebalance, so the next owner of the
+          // partition starts after the last handled message instead of repeating up to
+          // `commitEvery` of them. A failed commit does not hide the error that ended the batch.
+          await flush().catch((commitError: unknown) => {
+            if (!failed) throw commitError;
+          });
         }
-        await flush(); // the end of a batch is a commit point too, or the tail would stay uncommitted
       },
     }),
   );

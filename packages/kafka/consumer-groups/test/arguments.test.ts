@@ -61,6 +61,11 @@ const cases: Array<[string, () => unknown, string]> = [
     'handle must be a function (payload) => Promise<void> (got null)',
   ],
   [
+    'onCrash that is not a function',
+    () => runGroupConsumer(consumer, { topic: 't', commit: 'auto', handle, onCrash: 'log' as unknown as () => void }),
+    'onCrash must be a function (got a string)',
+  ],
+  [
     'admin that is not a KafkaJS admin',
     () => consumerLag({} as Admin, 'g', 't'),
     'admin must be a KafkaJS admin client (got an object)',

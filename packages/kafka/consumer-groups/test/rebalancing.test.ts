@@ -68,8 +68,13 @@ describe('partitions shared by a group, and rebalancing', () => {
     await b.stop(); // a clean leave: the coordinator rebalances at once, no session timeout to wait for
     await stable([a.tracker, c.tracker]);
     expect([a, c].map((m) => m.tracker.partitions().length)).toEqual([3, 3]);
-    for (const p of bHad) expect([...a.tracker.partitions(), ...c.tracker.partitions()]).toContain(p);
-    expect(a.tracker.joins()).toBe(4); // joined, then rebalanced when b joined, c joined, b left
+    // After the rebalance, by the members' own views: every partition (b's included) owned exactly once.
+    const owned = [...a.tracker.partitions(), ...c.tracker.partitions()].sort((x, y) => x - y);
+    expect(owned).toEqual(range(PARTITIONS));
+    for (const p of bHad) expect(owned).toContain(p);
+    // a took part in every rebalance: it joined, then rejoined when b joined, c joined and b left. KafkaJS
+    // may rejoin more than once for one change (a run saw 5 joins), so only the lower bound is a property.
+    expect(a.tracker.joins()).toBeGreaterThanOrEqual(4);
 
     // Work keeps flowing through the remaining members, and nothing is handled twice.
     await produceSeq(await producerFor(kafka), topic, 60);
