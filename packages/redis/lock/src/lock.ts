@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '@poc/kit';
 import type { Redis } from 'ioredis';
 import { LockAbortedError, LockLostError, LockTimeoutError, check, redisCall, requireClient } from './errors.ts';
+import { keepAlive } from './keep-alive.ts';
 import { luaScript, runScript } from './scripts.ts';
 
 export interface AcquireOptions {
@@ -22,7 +23,11 @@ export interface AcquireOptions {
 }
 
 export interface WithLockOptions extends AcquireOptions {
-  /** Extend the lease this often while the work runs (default ttlMs / 3). */
+  /**
+   * Extend the lease this often while the work runs (default ttlMs / 3). After a failed extension the
+   * next try comes this much later or at the lease's end, whichever is sooner: at or below ttlMs / 2,
+   * a failed extension is retried at least once before the lease runs out.
+   */
   extendEveryMs?: number;
 }
 
@@ -183,55 +188,10 @@ async function acquireWith(redis: Redis, name: string, s: Settings): Promise<Loc
 }
 
 /**
- * One extension, raced against the end of the current lease (an extension that hangs must not outlive
- * it). Resolves with a LockLostError when the lock is surely gone, undefined when it is (still) held.
- */
-async function extendOnce(lock: Lock, clock: Clock): Promise<LockLostError | undefined> {
-  const lost = (why: string, cause?: unknown): LockLostError =>
-    new LockLostError(`lock "${lock.name}" was lost: ${why}`, cause === undefined ? undefined : { cause });
-  let cancelLeaseEnd = (): void => {};
-  const leaseEnd = new Promise<'lease ended'>((resolve) => {
-    cancelLeaseEnd = clock.schedule(() => resolve('lease ended'), Math.max(0, lock.validUntil - clock.now()));
-  });
-  const outcome = await Promise.race([
-    lock.extend().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
-    leaseEnd,
-  ]);
-  cancelLeaseEnd();
-  if (outcome === true) return undefined;
-  if (outcome === false) return lost('an extension found it expired or held by another owner');
-  if (outcome === 'lease ended') return lost('its lease ran out before Redis confirmed an extension');
-  // Redis failed, but the lease may still be running: the next tick tries again unless it is over.
-  return clock.now() >= lock.validUntil
-    ? lost(`its lease ran out while extensions failed (${outcome.message})`, outcome)
-    : undefined;
-}
-
-/**
- * Extends the lease every `everyMs` and calls `onLost` once if the lock is lost. Returns stop(), which
- * cancels the next extension and waits for one in flight (so it cannot race the release).
- */
-function keepAlive(lock: Lock, everyMs: number, clock: Clock, onLost: (e: LockLostError) => void): () => Promise<void> {
-  let stopped = false;
-  let inFlight: Promise<void> = Promise.resolve();
-  const tick = (): void => {
-    inFlight = extendOnce(lock, clock).then((lostError) => {
-      if (lostError)
-        onLost(lostError); // even after stop: the lock was lost while the work ran
-      else if (!stopped) cancel = clock.schedule(tick, everyMs);
-    });
-  };
-  let cancel = clock.schedule(tick, everyMs);
-  return async () => {
-    stopped = true;
-    cancel();
-    await inFlight;
-  };
-}
-
-/**
  * Runs `work` while holding the lock: acquires (with retries), extends the lease every ttl/3 while the
- * work runs, aborts `signal` with a LockLostError if the lock is lost, and always releases at the end.
+ * work runs, aborts `signal` with a LockLostError if the lock is lost (at the latest when the lease runs
+ * out, on the holder's clock), and always releases at the end. The work does not start if the lease ran
+ * out before the acquisition's reply arrived.
  * Resolves with the work's result; rejects with LockLostError if the lock was lost at any point (the
  * work may then have overlapped with another holder), or with the work's own error.
  */
@@ -259,6 +219,7 @@ export async function withLock<T>(
   let released: boolean | Error = false;
   let value: T;
   try {
+    if (lost.signal.aborted) throw lost.signal.reason; // the lease ran out before the work could start
     value = await work(signal, lock);
   } catch (e) {
     if (lost.signal.aborted) throw lost.signal.reason;

@@ -1,17 +1,17 @@
-import { privateRedis, redisClient } from '@poc/harness';
+import { fileURLToPath } from 'node:url';
+import { eventually, spawnTsWorker } from '@poc/harness';
+import { ManualClock } from '@poc/kit';
+import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LockLostError, LockServiceError, acquire, isLockError, lockKeys, withLock } from '../src/index.ts';
 import { luaScript } from '../src/scripts.ts';
-import { signalled, untilAborted } from './helpers.ts';
+import { serverWithClient, signalled, untilAborted } from './helpers.ts';
 
-async function serverWithClient(config?: Array<[string, string]>) {
-  const server = await privateRedis(config ? { config } : {});
-  onTestFinished(() => server.close());
-  const client = redisClient(server.url);
-  client.on('error', () => {}); // connection errors while the server is down are expected; commands report them
-  onTestFinished(() => void client.disconnect());
-  return { server, client };
-}
+const holderScript = fileURLToPath(new URL('./fixtures/holder.ts', import.meta.url));
+
+/** Keys the server has expired so far (INFO stats): a key deleted by a release is not counted. */
+const expiredKeys = async (redis: Redis): Promise<number> =>
+  Number(/^expired_keys:(\d+)/m.exec(await redis.info('stats'))?.[1]);
 
 describe('Redis restarts and outages (private server)', () => {
   it('aborts the work and rejects with LockLostError when a restart wipes the held lock', async () => {
@@ -78,5 +78,51 @@ describe('Redis restarts and outages (private server)', () => {
     const after = await acquire(client, 'job', { ttlMs: 1_000 });
     expect(after.fence).toBe(4);
     await after.release();
+  });
+});
+
+describe('SIGKILL: a crashed holder, a crashed server (private server)', () => {
+  it('leaves a SIGKILLed holder’s lock in place until its lease expires, then hands out the next fence', async () => {
+    const { server, client } = await serverWithClient();
+    const key = lockKeys('job').lock;
+    const holder = spawnTsWorker(holderScript, [server.url, 'job', '3000']);
+    onTestFinished(() => holder.kill());
+    const [, fence, token] = (await holder.waitForLine(/^holding \d+ [0-9a-f]{32}$/)).split(' ');
+    expect(await client.get(key)).toBe(token);
+    expect(await expiredKeys(client)).toBe(0);
+
+    await holder.kill(); // SIGKILL mid-work: no finally, no release
+
+    // The lock goes away only by expiry (a release's DEL is not counted as an expired key) ...
+    await eventually(async () => (await client.exists(key)) === 0, { what: 'the dead holder’s lock to expire' });
+    expect(await expiredKeys(client)).toBe(1);
+    // ... and the next holder gets it with a greater fencing token, so a fenced resource would refuse the dead one.
+    const next = await acquire(client, 'job', { ttlMs: 1_000 });
+    expect(next.fence).toBe(Number(fence) + 1);
+    expect(await next.release()).toBe(true);
+  });
+
+  it('aborts the work when its lease runs out while a SIGKILLed Redis stays down, not before', async () => {
+    const { server, client } = await serverWithClient();
+    const clock = new ManualClock();
+    const started = signalled<AbortSignal>();
+    const outcome = withLock(client, 'job', { ttlMs: 30_000, clock }, (signal) => {
+      started.resolve(signal);
+      return untilAborted(signal);
+    }).catch((e: unknown) => e);
+    const signal = await started.promise;
+
+    await server.kill();
+    // Extensions go out at 10 s and 20 s and fail; until the lease ends the key may still exist on a
+    // server that comes back with its data, so the work runs on ...
+    await clock.advance(29_999);
+    expect(signal.aborted).toBe(false);
+    // ... and at the lease's end it is aborted, whether an extension is still waiting for Redis or not.
+    await clock.advance(1);
+    expect(signal.aborted).toBe(true);
+    const err = await outcome;
+    expect(isLockError(err, 'lost')).toBe(true);
+    expect((err as Error).message).toMatch(/^lock "job" was lost: its lease ran out /);
+    expect(signal.reason).toBe(err);
   });
 });

@@ -1,4 +1,16 @@
+import { privateRedis, redisClient } from '@poc/harness';
 import type { Redis } from 'ioredis';
+import { onTestFinished } from 'vitest';
+
+/** A Redis server of the test's own (for kills, restarts and server-wide commands) and a client, closed when the test ends. */
+export async function serverWithClient(config?: Array<[string, string]>) {
+  const server = await privateRedis(config ? { config } : {});
+  onTestFinished(() => server.close());
+  const client = redisClient(server.url);
+  client.on('error', () => {}); // connection errors while the server is down are expected; commands report them
+  onTestFinished(() => void client.disconnect());
+  return { server, client };
+}
 
 /**
  * The critical section every contention test and the bench run: read a counter, make one more real
