@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counters, expiringCounters, sqlCounter } from '../src/index.ts';
 import { naiveIncrement } from '../src/naive.ts';
+import { barrier, holdReplies, serverNowMs } from './interleave.ts';
 
 let ns: RedisNamespace;
 let admin: Redis;
@@ -39,22 +40,37 @@ describe(`${CLIENTS} concurrent clients x ${EACH} increments`, () => {
     expect(Math.min(...returned)).toBe(1);
     expect(Math.max(...returned)).toBe(EXPECTED);
   });
+});
 
-  it('loses increments with GET + SET (read-modify-write): final = expected - lost, lost > 0', async () => {
-    const written = await hammer((c) => naiveIncrement(c, 'counter:naive-hits'));
+// The race made certain: in each of EACH rounds all CLIENTS callers start together, and a caller gets
+// its GET's reply only once every caller's GET has been answered, so all of them read before any writes.
+describe(`the same ${CLIENTS} x ${EACH} in lock-step rounds (every caller reads before any caller writes)`, () => {
+  it(`breaks GET + SET (read-modify-write): all ${CLIENTS} callers of a round write the same value, the counter ends at ${EACH}`, async () => {
+    const everyoneHasRead = barrier(CLIENTS);
+    const written = await hammer((c) => naiveIncrement(holdReplies(c, ['get'], everyoneHasRead), 'counter:naive-hits'));
     const final = await counters(admin).get('naive-hits');
-    const lost = EXPECTED - final;
-    const duplicates = written.length - new Set(written).size; // callers that wrote a value someone else had written
-    console.log(
-      `GET+SET: ${EXPECTED} increments acknowledged, counter = ${final}, lost = ${EXPECTED} - ${final} = ${lost}; ${duplicates} writes repeated a value`,
-    );
+    console.log(`GET+SET: ${written.length} increments acknowledged, counter = ${final} (${EXPECTED - final} lost)`);
     expect(written).toHaveLength(EXPECTED); // every caller was told its increment succeeded
-    expect(final).toBeLessThan(EXPECTED);
-    expect(lost).toBe(EXPECTED - final);
-    expect(lost).toBeGreaterThan(0);
-    expect(duplicates).toBeGreaterThan(0);
+    expect(final).toBe(EACH); // one increment per round survived, CLIENTS - 1 were overwritten
+    const timesWritten = new Map<number, number>();
+    for (const v of written) timesWritten.set(v, (timesWritten.get(v) ?? 0) + 1);
+    expect([...timesWritten.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: EACH }, (_, i) => i + 1));
+    expect(new Set(timesWritten.values())).toEqual(new Set([CLIENTS])); // each value written by every caller
   });
 
+  it(`counts exactly ${EXPECTED} with INCR in the same rounds, every caller getting a distinct value`, async () => {
+    const everyoneIsReady = barrier(CLIENTS);
+    const returned = await hammer(async (c) => {
+      await everyoneIsReady();
+      return counters(c).increment('lockstep-hits');
+    });
+    expect(await counters(admin).get('lockstep-hits')).toBe(EXPECTED);
+    expect(new Set(returned).size).toBe(EXPECTED);
+    expect(Math.max(...returned)).toBe(EXPECTED);
+  });
+});
+
+describe('INCRBY', () => {
   it('counts exactly with INCRBY of different amounts from many clients', async () => {
     const clients = Array.from({ length: 10 }, () => ns.client());
     await Promise.all(
@@ -82,20 +98,37 @@ describe('plain counters', () => {
 });
 
 describe('expiring counters', () => {
-  it('sets the TTL on the first increment and resets after the window (the next increment starts at 1)', async () => {
-    const perWindow = expiringCounters(admin, { windowMs: 400 });
-    const first = await perWindow.increment('api-key-1');
-    expect(first.count).toBe(1);
-    expect(first.resetsInMs).toBe(400);
-    const second = await perWindow.increment('api-key-1', 2);
-    expect(second.count).toBe(3);
-    expect(second.resetsInMs).toBeGreaterThan(0);
-    expect(second.resetsInMs).toBeLessThanOrEqual(400); // not pushed back by the second increment
-    expect((await perWindow.get('api-key-1')).count).toBe(3);
+  // Expiry on Redis's own clock: PEXPIRETIME is the absolute time the key dies, bracketed by TIME read
+  // before and after the increment, so no sub-second window has to hold on a loaded machine.
+  it('sets the expiry windowMs after the first increment (by the server clock), never moves it, and a new window starts at 1', async () => {
+    const perMinute = expiringCounters(admin, { windowMs: 60_000 });
+    const key = perMinute.key('api-key-1');
+    const before = await serverNowMs(admin);
+    expect(await perMinute.increment('api-key-1')).toEqual({ count: 1, resetsInMs: 60_000 });
+    const after = await serverNowMs(admin);
+    const expiresAt = await admin.pexpiretime(key);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(expiresAt).toBeLessThanOrEqual(after + 60_000);
 
-    await eventually(async () => (await admin.exists(perWindow.key('api-key-1'))) === 0, { what: 'the window to end' });
-    expect(await perWindow.get('api-key-1')).toEqual({ count: 0, resetsInMs: 0 });
-    expect(await perWindow.increment('api-key-1')).toEqual({ count: 1, resetsInMs: 400 });
+    const second = await perMinute.increment('api-key-1', 2);
+    expect(second.count).toBe(3);
+    expect(await admin.pexpiretime(key)).toBe(expiresAt); // not pushed back by the second increment
+    expect((await perMinute.get('api-key-1')).count).toBe(3);
+
+    // End the window on the server's clock: the key now dies 100 ms from Redis's "now", and Redis expires it.
+    await admin.pexpireat(key, (await serverNowMs(admin)) + 100);
+    await eventually(async () => (await admin.exists(key)) === 0, { what: 'the window to end' });
+    expect(await perMinute.get('api-key-1')).toEqual({ count: 0, resetsInMs: 0 });
+    const next = await perMinute.increment('api-key-1');
+    expect(next).toEqual({ count: 1, resetsInMs: 60_000 });
+    expect(await admin.pexpiretime(key)).toBeGreaterThan(expiresAt); // a new window, with its own expiry
+  });
+
+  it('lets Redis expire a short window by itself: once the key is gone, the next increment opens a new window at 1', async () => {
+    const perWindow = expiringCounters(admin, { windowMs: 200 });
+    expect(await perWindow.increment('short')).toEqual({ count: 1, resetsInMs: 200 });
+    await eventually(async () => (await admin.exists(perWindow.key('short'))) === 0, { what: 'the window to end' });
+    expect(await perWindow.increment('short')).toEqual({ count: 1, resetsInMs: 200 });
   });
 
   it('never extends the window: an increment made later leaves the expiry where the first one set it', async () => {

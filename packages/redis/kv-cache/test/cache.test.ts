@@ -131,12 +131,31 @@ describe('hits and misses', () => {
   });
 });
 
+/** Redis's own clock (TIME), in ms since the epoch: what its expiries are measured against. */
+async function serverNowMs(): Promise<number> {
+  const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+  return seconds * 1_000 + Math.floor(micros / 1_000);
+}
+
+// Expiry is checked on Redis's clock, never by hoping a sub-second window holds on a loaded machine.
 describe('TTL', () => {
-  it('lets the entry expire after ttlMs; the next read asks the database again', async () => {
-    const { cache, calls, load } = dashboardCache(300);
+  it('stores an entry that dies ttlMs after the miss stored it, by the server clock (TIME brackets PEXPIRETIME)', async () => {
+    const { cache, load } = dashboardCache(60_000);
+    const key = dashboardKey(categoryName(3));
+    const before = await serverNowMs();
+    expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('miss');
+    const after = await serverNowMs();
+    const expiresAt = await redis.pexpiretime(cache.redisKey(key));
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(expiresAt).toBeLessThanOrEqual(after + 60_000);
+    expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('hit');
+    expect(await redis.pexpiretime(cache.redisKey(key))).toBe(expiresAt); // a hit does not extend it
+  });
+
+  it('lets Redis expire the entry by itself; the next read asks the database again', async () => {
+    const { cache, calls, load } = dashboardCache(200);
     const key = dashboardKey(categoryName(3));
     expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('miss');
-    expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('hit');
     await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, {
       what: 'the cached dashboard to expire',
     });
@@ -196,7 +215,7 @@ describe('invalidation on write', () => {
   });
 
   it('can still be stale until the TTL: a read that loaded before a write stores the old value after it', async () => {
-    const { cache } = dashboardCache(1_000);
+    const { cache } = dashboardCache(60_000);
     const shop = catalogService(pool, cache);
     const key = dashboardKey(categoryName(7));
     const before = (await loadDashboard(pool, categoryName(7)))!;
@@ -219,7 +238,13 @@ describe('invalidation on write', () => {
     resume();
     expect((await slowRead)!.units).toBe(before.units);
     expect((await shop.dashboard(categoryName(7)))!.units).toBe(before.units);
-    // The TTL is what bounds it.
+    // The TTL is what bounds it: the stale entry carries the full TTL. Bring its end to 100 ms after
+    // the server's "now" (as if the minute had passed) and let Redis expire it.
+    const now = await serverNowMs();
+    const staleUntil = await redis.pexpiretime(cache.redisKey(key));
+    expect(staleUntil).toBeGreaterThan(now); // -1 would mean no TTL: stale forever
+    expect(staleUntil).toBeLessThanOrEqual(now + 60_000);
+    await redis.pexpireat(cache.redisKey(key), now + 100);
     await eventually(async () => (await redis.exists(cache.redisKey(key))) === 0, {
       what: 'the stale dashboard to expire',
     });

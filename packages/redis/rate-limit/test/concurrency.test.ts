@@ -11,6 +11,7 @@ import {
 } from '../src/index.ts';
 import { naiveSlidingWindowLog } from '../src/naive.ts';
 import { T0, fakeClock } from './helpers.ts';
+import { barrier, holdReplies } from './interleave.ts';
 
 const CLIENTS = 100;
 const LIMIT = 37;
@@ -25,10 +26,15 @@ beforeAll(async () => {
 afterAll(() => ns?.close());
 
 type Factory = (o: LimiterOptions) => RateLimiter;
-/** One limiter per connection (as in separate API processes), all on the same key, all at once. */
-async function stampede(factory: Factory, prefix: string) {
+/**
+ * One limiter per connection (as in separate API processes), all on the same key, all at once.
+ * `hold` wraps each connection, to force an interleaving (see the naive test).
+ */
+async function stampede(factory: Factory, prefix: string, hold: (redis: Redis) => Redis = (redis) => redis) {
   const clock = fakeClock(T0 + 30_000); // mid-window: the window edge is not what is tested here
-  const limiters = connections.map((redis) => factory({ redis, clock, limit: LIMIT, windowMs: 60_000, prefix }));
+  const limiters = connections.map((redis) =>
+    factory({ redis: hold(redis), clock, limit: LIMIT, windowMs: 60_000, prefix }),
+  );
   return Promise.all(limiters.map((l) => l.consume('one-client')));
 }
 
@@ -38,17 +44,25 @@ describe(`${CLIENTS} concurrent clients on ${CLIENTS} connections, limit ${LIMIT
     ['sliding-counter', slidingWindowCounter],
     ['fixed-window', fixedWindow],
   ] as const)('%s admits exactly the limit, each remaining value handed out once', async (name, factory) => {
-    const results = await stampede(factory, `c-${name}`);
+    // The same forced interleaving as the naive test below: a limiter that counted with ZCARD in its own
+    // round trip would be held there until every caller had counted. One script per consume never is.
+    const everyoneHasCounted = barrier(CLIENTS);
+    const results = await stampede(factory, `c-${name}`, (redis) => holdReplies(redis, ['zcard'], everyoneHasCounted));
     const admitted = results.filter((r) => r.allowed);
     expect(admitted).toHaveLength(LIMIT);
     expect(admitted.map((r) => r.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: LIMIT }, (_, i) => i));
     expect(results.filter((r) => !r.allowed).every((r) => r.remaining === 0 && r.retryAfterMs > 0)).toBe(true);
   });
 
-  it('breaks with the naive log (count and add as separate round trips): more than the limit get through', async () => {
-    const results = await stampede(naiveSlidingWindowLog, 'naive');
-    const admitted = results.filter((r) => r.allowed).length;
-    expect(admitted).toBeGreaterThan(LIMIT);
+  // The race made certain: a caller gets its ZCARD reply only once all CLIENTS callers' ZCARDs have been
+  // answered, so every one of them counts the empty log before anyone adds to it.
+  it(`breaks with the naive log (count and add as separate round trips): all ${CLIENTS} get through when every count comes before any add`, async () => {
+    const everyoneHasCounted = barrier(CLIENTS);
+    const results = await stampede(naiveSlidingWindowLog, 'naive', (redis) =>
+      holdReplies(redis, ['zcard'], everyoneHasCounted),
+    );
+    expect(results.filter((r) => r.allowed)).toHaveLength(CLIENTS);
+    expect(results.map((r) => r.remaining)).toEqual(Array.from({ length: CLIENTS }, () => LIMIT - 1));
   });
 });
 

@@ -12,6 +12,12 @@ beforeAll(async () => {
 });
 afterAll(() => ns?.close());
 
+/** Redis's own clock (TIME), in ms since the epoch: what its expiries are measured against. */
+async function serverNowMs(): Promise<number> {
+  const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+  return seconds * 1_000 + Math.floor(micros / 1_000);
+}
+
 let n = 0;
 /** A store with its own key prefix, so tests never see each other's sessions. */
 const store = (ttlMs = 60_000) => {
@@ -101,19 +107,24 @@ describe('sliding expiry', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
-  it('a session read before each TTL runs out outlives its first TTL; an unread one expires', async () => {
-    const { s, key } = store(600);
+  // On Redis's own clock: TIME before and after the read bracket the key's new PEXPIRETIME, so no
+  // sub-second window has to hold on a loaded machine. Real expiry: the next test.
+  it('a read moves the expiry to ttlMs after the read (server clock); an unread session keeps the end it had', async () => {
+    const { s, key } = store(60_000);
     const kept = await s.create('dave');
     const left = await s.create('dave');
-    const started = Date.now();
-    // Read `kept` each time its TTL has run half down, until it has lived longer than 600 ms.
-    while (Date.now() - started < 1_200) {
-      await eventually(async () => (await redis.pttl(key(kept.id))) < 300, { what: 'half the TTL to pass' });
-      expect((await s.read(kept.id)).ok).toBe(true);
-    }
-    expect(await redis.exists(key(left.id))).toBe(0);
-    expect(await s.read(left.id)).toEqual({ ok: false, reason: 'not-found' });
+    // As if 30 s had passed without a read: both sessions end 30 s from the server's "now".
+    const end = (await serverNowMs()) + 30_000;
+    await redis.pexpireat(key(kept.id), end);
+    await redis.pexpireat(key(left.id), end);
+
+    const before = await serverNowMs();
     expect((await s.read(kept.id)).ok).toBe(true);
+    const after = await serverNowMs();
+    const keptUntil = await redis.pexpiretime(key(kept.id));
+    expect(keptUntil).toBeGreaterThanOrEqual(before + 60_000);
+    expect(keptUntil).toBeLessThanOrEqual(after + 60_000);
+    expect(await redis.pexpiretime(key(left.id))).toBe(end);
   });
 
   it('an expired session is gone for read, update and revoke, and list() cleans its id out of the index', async () => {

@@ -1,0 +1,33 @@
+// Forcing the interleaving a race test is about, instead of hoping for it.
+import type { Redis } from 'ioredis';
+
+/** A cyclic barrier: the `parties`-th caller releases everyone waiting, and the next round starts empty. */
+export function barrier(parties: number): () => Promise<void> {
+  let waiting: Array<() => void> = [];
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (waiting.length < parties) return;
+      const released = waiting;
+      waiting = [];
+      for (const release of released) release();
+    });
+}
+
+/**
+ * `redis`, except that the caller gets each reply to one of `commands` only once `then()` has resolved.
+ * With `then` a barrier of all callers, every caller's read has been answered before any caller writes.
+ */
+export function holdReplies(redis: Redis, commands: readonly string[], then: () => Promise<void>): Redis {
+  return new Proxy(redis, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !commands.includes(property) || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const reply: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        await then();
+        return reply;
+      };
+    },
+  });
+}
