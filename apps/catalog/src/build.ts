@@ -28,7 +28,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { catalog, files } = buildSite(root, join(root, 'apps/catalog/dist'));
   const { counts } = catalog;
   console.log(
-    `catalog: ${counts.total} POCs (${counts.done} done, ${counts.inProgress} in progress, ${counts.errors} validation errors)`,
+    `catalog: ${counts.total} POCs (${counts.done} done, ${counts.inProgress} in progress, ${counts.errors} validation errors, ` +
+      `${counts.warnings} warnings, ${counts.stale} stale bench results)`,
   );
   for (const f of files) console.log(`wrote ${f}`);
 }

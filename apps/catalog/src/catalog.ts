@@ -1,6 +1,6 @@
 // The machine-readable catalog (dist/catalog.json): one entry per POC or system, status derived by
 // validate.ts, the measured headline next to the roadmap's claim, and the commands to run it.
-import type { BenchResult } from '@poc/harness/bench';
+import { noClearDifference, type BenchResult } from '@poc/harness/bench';
 import { SERIES, SYSTEMS } from './schema.ts';
 import type { Issue, PocRecord, Status, WorkspaceReport } from './validate.ts';
 
@@ -27,11 +27,27 @@ export interface CatalogEntry {
     command: string;
     machine: string;
     services: string;
+    /** Result file schema: 1 keeps summaries only ("no raw samples"), 2 every sample and its provenance. */
+    schemaVersion: 1 | 2;
+    rawSamples: boolean;
+    /** Why the result is older than its code, or null when it is current. */
+    stale: string | null;
+    /** Load too high, errors counted, short profile...: see @poc/harness resultFlags. */
+    flags: string[];
     comparisons: {
       id: string;
       title: string;
       baseline: string;
-      ratios: { variant: string; median: number; min: number; max: number }[];
+      ratios: {
+        variant: string;
+        median: number;
+        min: number;
+        max: number;
+        /** Confidence interval of the median ratio (version 2), or null. */
+        interval: { low: number; high: number; confidence: number } | null;
+        /** The interval straddles 1.0: published as "no clear difference", not as a point. */
+        noClearDifference: boolean;
+      }[];
     }[];
   } | null;
   issues: Issue[];
@@ -43,7 +59,7 @@ export interface Catalog {
   series: { id: string; total: number; done: number }[];
   services: string[];
   concepts: string[];
-  counts: { total: number; done: number; inProgress: number; errors: number };
+  counts: { total: number; done: number; inProgress: number; errors: number; warnings: number; stale: number };
   pocs: CatalogEntry[];
 }
 
@@ -87,11 +103,24 @@ export function toEntry(p: PocRecord, names: ReadonlySet<string>): CatalogEntry 
           services: Object.entries(b.services)
             .map(([s, v]) => `${s} ${v.version} (${v.provider})`)
             .join(', '),
+          schemaVersion: b.schemaVersion,
+          rawSamples: b.schemaVersion === 2,
+          stale: p.benchState?.stale ?? null,
+          flags: p.benchState?.flags ?? [],
           comparisons: b.comparisons.map((c) => ({
             id: c.id,
             title: c.title,
             baseline: c.baseline,
-            ratios: c.ratios.map((r) => ({ variant: r.variant, median: r.median, min: r.min, max: r.max })),
+            ratios: c.ratios.map((r) => ({
+              variant: r.variant,
+              median: r.median,
+              min: r.min,
+              max: r.max,
+              interval: r.interval
+                ? { low: r.interval.low, high: r.interval.high, confidence: r.interval.confidence }
+                : null,
+              noClearDifference: noClearDifference(r),
+            })),
           })),
         }
       : null,
@@ -114,7 +143,14 @@ export function buildCatalog(report: WorkspaceReport, now = new Date()): Catalog
     })),
     services: [...new Set(pocs.flatMap((p) => p.services))].sort(),
     concepts: [...new Set(pocs.flatMap((p) => p.concepts))].sort(),
-    counts: { total: pocs.length, done, inProgress: pocs.length - done, errors: report.errors },
+    counts: {
+      total: pocs.length,
+      done,
+      inProgress: pocs.length - done,
+      errors: report.errors,
+      warnings: report.warnings,
+      stale: pocs.filter((p) => p.measured?.stale).length,
+    },
     pocs,
   };
 }

@@ -8,35 +8,64 @@ const fmt = (n: number): string =>
 export interface RatioChartInput {
   title: string;
   baseline: string;
-  ratios: { variant: string; median: number; min: number; max: number }[];
+  ratios: {
+    variant: string;
+    median: number;
+    min: number;
+    max: number;
+    interval?: { low: number; high: number; confidence: number } | null;
+    noClearDifference?: boolean;
+  }[];
 }
 
-/** Horizontal bars, one per variant: median ratio (variant ÷ baseline) with the min–max range as a whisker. */
+const pct = (p: number): string => `${Math.floor(p * 1_000) / 10}%`.replace('.0%', '%');
+
+/**
+ * Horizontal bars, one per variant: median ratio (variant ÷ baseline) with its confidence interval as
+ * a whisker (the min–max range for results without one); a ratio whose interval straddles 1x is
+ * labelled "no clear difference" instead of a point.
+ */
 export function ratioChart(c: RatioChartInput): string {
   const rowH = 26;
   const labelW = 170;
   const plotW = 320;
   const top = 8;
-  const rows = [{ variant: `${c.baseline} (baseline)`, median: 1, min: 1, max: 1 }, ...c.ratios];
-  const maxV = Math.max(1.2, ...rows.map((r) => r.max)) * 1.08;
+  const rows = [
+    { variant: `${c.baseline} (baseline)`, median: 1, lo: 1, hi: 1, unclear: false },
+    ...c.ratios.map((r) => ({
+      variant: r.variant,
+      median: r.median,
+      lo: r.interval?.low ?? r.min,
+      hi: r.interval?.high ?? r.max,
+      unclear: r.noClearDifference ?? false,
+    })),
+  ];
+  const maxV = Math.max(1.2, ...rows.map((r) => r.hi), ...rows.map((r) => r.median)) * 1.08;
   const x = (v: number): number => labelW + (Math.max(0, v) / maxV) * plotW;
   const h = top + rows.length * rowH + 22;
-  const w = labelW + plotW + 70;
+  const w = labelW + plotW + 140;
   const label =
     `${c.title}: ratio to ${c.baseline}. ` +
-    c.ratios.map((r) => `${r.variant} ${fmt(r.median)}x (range ${fmt(r.min)}–${fmt(r.max)})`).join('; ');
+    c.ratios
+      .map((r) => {
+        const span = r.interval
+          ? `${pct(r.interval.confidence)} interval ${fmt(r.interval.low)}–${fmt(r.interval.high)}`
+          : `range ${fmt(r.min)}–${fmt(r.max)}`;
+        return `${r.variant} ${r.noClearDifference ? 'no clear difference' : `${fmt(r.median)}x`} (${span})`;
+      })
+      .join('; ');
   const bars = rows
     .map((r, i) => {
       const y = top + i * rowH;
       const whisker =
-        r.max > r.min
-          ? `<line x1="${x(r.min).toFixed(1)}" x2="${x(r.max).toFixed(1)}" y1="${y + 10}" y2="${y + 10}" class="whisker"/>`
+        r.hi > r.lo
+          ? `<line x1="${x(r.lo).toFixed(1)}" x2="${x(r.hi).toFixed(1)}" y1="${y + 10}" y2="${y + 10}" class="whisker"/>`
           : '';
       return (
         `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" class="lbl">${esc(r.variant)}</text>` +
         `<rect x="${labelW}" y="${y + 3}" width="${(x(r.median) - labelW).toFixed(1)}" height="14" class="${i === 0 ? 'bar base' : 'bar'}"/>` +
         whisker +
-        `<text x="${(Math.max(x(r.median), x(r.max)) + 6).toFixed(1)}" y="${y + 14}" class="val">${fmt(r.median)}x</text>`
+        `<text x="${(Math.max(x(r.median), x(r.hi)) + 6).toFixed(1)}" y="${y + 14}" class="val">${r.unclear ? 'no clear difference' : `${fmt(r.median)}x`}</text>`
       );
     })
     .join('');

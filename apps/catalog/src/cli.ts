@@ -8,12 +8,16 @@ import { GeneratorError, newPoc } from './generator.ts';
 import { KNOWN_SERVICES } from './templates/index.ts';
 import { SERIES, SYSTEMS } from './schema.ts';
 import { validateWorkspace, type PocRecord } from './validate.ts';
+import { renderMarkdown } from '@poc/harness/bench';
 
 export const USAGE = `usage:
   pnpm poc                         list every POC, grouped by series, with its status
   pnpm poc <name>                  run its demo, with the servers it needs started for you
   pnpm poc <name> --test           run its tests instead
-  pnpm poc <name> --bench          run its benchmark instead (writes bench/results.json)
+  pnpm poc <name> --bench          run its benchmark instead (writes bench/results.json); it waits for
+                                   any bench already running (one at a time) and starts its own servers
+  pnpm poc <name> --measured       print the Markdown its README's "Measured" section must hold,
+                                   rendered from bench/results.json, and what is flagged about it
   pnpm poc new <series> <name> [--services redis,postgres]
                                    create packages/<series>/<name> in the standard shape; its factory
                                    takes a client of each service (tests and bench get them from the harness)
@@ -55,12 +59,18 @@ function list(pocs: readonly PocRecord[], io: CliIo): void {
     io.out(`${series} (${done}/${group.length} done)`);
     for (const p of group) {
       const num = p.meta?.number !== undefined ? String(p.meta.number).padStart(3) : '   ';
+      const stale = p.benchState?.stale ? `  (bench stale: ${p.benchState.stale})` : '';
       io.out(
-        `  ${p.status === 'done' ? '✓' : '•'} ${num}  ${shortName(p.name).padEnd(width)}  ${(p.meta?.title ?? '(no metadata)').padEnd(34)}  ${p.status}`,
+        `  ${p.status === 'done' ? '✓' : '•'} ${num}  ${shortName(p.name).padEnd(width)}  ${(p.meta?.title ?? '(no metadata)').padEnd(34)}  ${p.status}${stale}`,
       );
     }
   }
   io.out('');
+  const stale = pocs.filter((p) => p.benchState?.stale).length;
+  if (stale > 0)
+    io.out(
+      `${stale} bench result(s) are stale (older than their code, or without a source hash): re-run them one at a time.`,
+    );
   io.out(`${pocs.length} POCs. Run one: pnpm poc <name> [--test | --bench]. New one: pnpm poc new <series> <name>.`);
 }
 
@@ -71,10 +81,13 @@ async function run(poc: PocRecord, script: 'demo' | 'test' | 'bench', io: CliIo)
     io.err(`${poc.name} has no "${script}" script yet (status: ${poc.status}).`);
     return 1;
   }
-  if (services.length > 0) log(`${poc.name} needs ${services.join(', ')}: starting or attaching...`);
+  // A bench starts its servers itself, after it has the bench lock: starting them here could disturb a
+  // bench that is measuring. Demos and tests get theirs now.
+  const provide = script === 'bench' ? [] : services;
+  if (provide.length > 0) log(`${poc.name} needs ${provide.join(', ')}: starting or attaching...`);
   // Loaded here so `pnpm poc` (the list) and usage errors stay quick.
   const { provideServices } = await import('@poc/harness/services');
-  const session = await provideServices(services, { log });
+  const session = await provideServices(provide, { log });
   process.env.POC_SERVICES_SHARED = session.servers.map((s) => `${s.service}=${s.provider}`).join(',');
   try {
     log(`pnpm --filter ${poc.name} ${script}`);
@@ -98,6 +111,17 @@ async function run(poc: PocRecord, script: 'demo' | 'test' | 'bench', io: CliIo)
   }
 }
 
+/** The README's "Measured" text for a POC, from its result file, then (on stderr) what is flagged. */
+function measured(poc: PocRecord, io: CliIo): number {
+  if (!poc.bench) {
+    io.err(`${poc.name} has no bench result yet: run \`pnpm poc ${shortName(poc.name)} --bench\``);
+    return 1;
+  }
+  io.out(renderMarkdown(poc.bench));
+  for (const i of poc.issues.filter((x) => x.level === 'warning')) io.err(`warning: ${i.field}: ${i.message}`);
+  return 0;
+}
+
 /** Returns the exit code: 0 ok, 1 failure (unknown POC, failed run, refused name), 2 usage. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -107,6 +131,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       options: {
         test: { type: 'boolean' },
         bench: { type: 'boolean' },
+        measured: { type: 'boolean' },
         services: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -126,10 +151,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return 0;
   }
-  if (values.test && values.bench) return usage('--test and --bench are alternatives: give one');
+  if ([values.test, values.bench, values.measured].filter(Boolean).length > 1)
+    return usage('--test, --bench and --measured are alternatives: give one');
 
   if (positionals[0] === 'new') {
-    if (values.test || values.bench) return usage('`new` takes no --test or --bench');
+    if (values.test || values.bench || values.measured) return usage('`new` takes no --test, --bench or --measured');
     if (positionals.length !== 3)
       return usage('`new` needs a series and a name: pnpm poc new <series> <name> [--services redis,postgres]');
     try {
@@ -154,7 +180,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return usage('--services goes with `new`: pnpm poc new <series> <name> --services ...');
   const { pocs } = validateWorkspace(io.root);
   if (positionals.length === 0) {
-    if (values.test || values.bench) return usage('--test and --bench need a POC name');
+    if (values.test || values.bench || values.measured) return usage('--test, --bench and --measured need a POC name');
     list(pocs, io);
     return 0;
   }
@@ -164,5 +190,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.err(unknownPocMessage(positionals[0]!, pocs));
     return 1;
   }
+  if (values.measured) return measured(poc, io);
   return run(poc, values.test ? 'test' : values.bench ? 'bench' : 'demo', io);
 }

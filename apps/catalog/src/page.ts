@@ -71,7 +71,7 @@ export function renderPage({ catalog, readmes }: PageInput): string {
 <a class="skip" href="#poc-list">Skip to the list</a>
 <header>
   <h1>System design, runnable: the catalog</h1>
-  <p id="totals">${counts.total} POCs: ${counts.done} done, ${counts.inProgress} in progress. Generated ${esc(catalog.generatedAt.slice(0, 16).replace('T', ' '))} UTC.</p>
+  <p id="totals">${counts.total} POCs: ${counts.done} done, ${counts.inProgress} in progress.${counts.stale ? ` ${counts.stale} bench result(s) stale (older than their code).` : ''} Generated ${esc(catalog.generatedAt.slice(0, 16).replace('T', ' '))} UTC.</p>
   <figure class="progress"><figcaption>Progress per series</figcaption>${seriesChart(withPocs)}</figure>
 </header>
 <main>

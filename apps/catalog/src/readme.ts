@@ -92,8 +92,16 @@ export function checkReadme(markdown: string): ReadmeFacts {
   return { title, whatYoullBuild, problems };
 }
 
+/** The raw markdown of the README's "Measured" section, or undefined when it has none. */
+export function measuredSection(markdown: string): string | undefined {
+  return sectionText(
+    marked.lexer(markdown),
+    README_SECTIONS.find((s) => s.id === 'measured')!,
+  );
+}
+
 /** The raw markdown of a level-2 section, or undefined when absent. */
-function sectionText(tokens: Token[], section: ReadmeSection): string | undefined {
+export function sectionText(tokens: Token[], section: ReadmeSection): string | undefined {
   const start = tokens.findIndex(
     (t) =>
       t.type === 'heading' &&

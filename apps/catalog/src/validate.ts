@@ -7,6 +7,8 @@ import { benchResultSchema, type BenchResult } from '@poc/harness/bench';
 import { SERVICES } from '@poc/harness/services';
 import { workspacePackageDirs } from '@poc/harness/workspace';
 import type { z } from 'zod';
+import { checkBench } from './bench-checks.ts';
+import { shortName } from './catalog.ts';
 import { checkReadme } from './readme.ts';
 import { packageJsonSchema, pocMetaSchema, SERIES, SYSTEMS, type PocMeta } from './schema.ts';
 import { todoMarkers } from './todos.ts';
@@ -19,9 +21,11 @@ export interface Issue {
   message: string;
   /**
    * error: breaks the standard (validation fails). todo: allowed while in progress (no bench result yet,
-   * TODO markers left by `pnpm poc new`).
+   * TODO markers left by `pnpm poc new`). warning: the bench result is not a clean figure (stale, no raw
+   * samples, loaded machine, README table out of date): printed, shown, but neither failing nor
+   * changing the status, until the benches are re-run.
    */
-  level: 'error' | 'todo';
+  level: 'error' | 'todo' | 'warning';
 }
 
 export interface PocRecord {
@@ -37,6 +41,8 @@ export interface PocRecord {
   scripts: Record<string, string>;
   readme?: { markdown: string; title?: string; whatYoullBuild?: string };
   bench?: BenchResult;
+  /** What the catalog makes of the bench result: stale or not, and its flags (see bench-checks.ts). */
+  benchState?: { stale: string | null; flags: string[] };
   testFiles: string[];
   benchFiles: string[];
   issues: Issue[];
@@ -47,6 +53,7 @@ export interface WorkspaceReport {
   root: string;
   pocs: PocRecord[];
   errors: number;
+  warnings: number;
 }
 
 const posix = (p: string): string => p.split(sep).join('/');
@@ -190,6 +197,12 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
       else bench = parsed.data;
     }
   }
+  let benchState: PocRecord['benchState'];
+  if (bench) {
+    const checked = checkBench(bench, path, name, shortName(name), readme?.markdown);
+    benchState = { stale: checked.stale, flags: checked.flags };
+    for (const w of checked.warnings) issues.push({ ...w, level: 'warning' });
+  }
 
   return finish({
     name,
@@ -201,6 +214,7 @@ export function readPoc(root: string, path: string): PocRecord | undefined {
     scripts,
     readme,
     bench,
+    benchState,
     testFiles,
     benchFiles,
     issues,
@@ -211,9 +225,12 @@ function finish(record: Omit<PocRecord, 'status'>): PocRecord {
   return { ...record, status: deriveStatus(record.issues) };
 }
 
-/** "done" only when the package meets the whole standard; anything missing, even a bench result, is "in progress". */
+/**
+ * "done" only when the package meets the whole standard; anything missing, even a bench result, is
+ * "in progress". Warnings (a stale or unclean bench result) are shown next to the status, not in it.
+ */
 export function deriveStatus(issues: readonly Issue[]): Status {
-  return issues.length === 0 ? 'done' : 'in progress';
+  return issues.some((i) => i.level !== 'warning') ? 'in progress' : 'done';
 }
 
 const SERIES_ORDER: readonly string[] = [...SERIES, SYSTEMS];
@@ -230,7 +247,9 @@ export function validateWorkspace(root: string): WorkspaceReport {
         (a.meta?.number ?? Infinity) - (b.meta?.number ?? Infinity) ||
         a.name.localeCompare(b.name),
     );
-  return { root, pocs, errors: pocs.reduce((n, p) => n + p.issues.filter((i) => i.level === 'error').length, 0) };
+  const count = (level: Issue['level']): number =>
+    pocs.reduce((n, p) => n + p.issues.filter((i) => i.level === level).length, 0);
+  return { root, pocs, errors: count('error'), warnings: count('warning') };
 }
 
 /** Human-readable report lines: one per issue, "package  field  message". */
@@ -239,13 +258,15 @@ export function formatReport(report: WorkspaceReport): string[] {
   for (const p of report.pocs) {
     lines.push(`${p.status === 'done' ? '✓' : '•'} ${p.name} (${p.dir}): ${p.status}`);
     for (const i of p.issues)
-      lines.push(`    ${i.level === 'error' ? 'error' : 'todo '}  ${p.name}  ${i.field}: ${i.message}`);
+      lines.push(`    ${i.level === 'warning' ? 'warn ' : i.level.padEnd(5)}  ${p.name}  ${i.field}: ${i.message}`);
   }
   const done = report.pocs.filter((p) => p.status === 'done').length;
   const failing = report.pocs.filter((p) => p.issues.some((i) => i.level === 'error')).length;
+  const stale = report.pocs.filter((p) => p.benchState?.stale).length;
   lines.push('');
   lines.push(
-    `${report.pocs.length} packages: ${done} done, ${report.pocs.length - done} in progress; ${report.errors} error(s) in ${failing} package(s)`,
+    `${report.pocs.length} packages: ${done} done, ${report.pocs.length - done} in progress; ${report.errors} error(s) in ${failing} package(s)` +
+      `; ${report.warnings} warning(s)${stale ? `; ${stale} stale bench result(s)` : ''}`,
   );
   return lines;
 }

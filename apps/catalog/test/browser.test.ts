@@ -30,6 +30,7 @@ beforeAll(async () => {
   });
   addPoc(f, 'postgres', 'mvcc', {
     meta: { title: 'PostgreSQL MVCC', services: ['postgres'], concepts: ['mvcc'], number: 30 },
+    results: 'v1',
   });
   const { files } = buildSite(f.root, join(f.root, 'out'));
   url = pathToFileURL(files[1]!).href;
@@ -76,6 +77,10 @@ describe('catalog page', () => {
     expect(await page.locator('#count').textContent()).toBe('3 POCs');
     expect(await page.locator('li[data-name="poc-redis-counter"] .status').textContent()).toBe('in progress');
     expect(await page.locator('li[data-name="poc-redis-lock"] .status').textContent()).toBe('done');
+    // A result older than its code (here: a version 1 file, which has no source hash) is marked stale.
+    expect(await page.locator('li[data-name="poc-postgres-mvcc"] .stale').textContent()).toBe('stale bench');
+    expect(await page.locator('li[data-name="poc-redis-lock"] .stale').count()).toBe(0);
+    expect(await page.locator('#totals').textContent()).toContain('1 bench result(s) stale');
     expect(await page.locator('header svg[role="img"]').getAttribute('aria-label')).toContain('redis 1 of 2 done');
     expect(external).toEqual([]);
     expect(pageErrors).toEqual([]);
@@ -115,8 +120,11 @@ describe('catalog page', () => {
     const detail = page.locator('#detail');
     expect(await detail.locator('pre').first().textContent()).toContain('pnpm poc redis-lock --test');
     expect(await detail.locator('table.claim').textContent()).toContain('redis lock is 10x faster than naive');
-    expect(await detail.locator('td.headline').textContent()).toBe('redis lock: measured 9.5x');
-    expect(await detail.locator('figure.ratio svg[role="img"]').count()).toBeGreaterThan(0);
+    expect(await detail.locator('td.headline').textContent()).toBe('redis lock: measured 9.50x (9.10–9.80, 93.7% CI)');
+    expect(await detail.locator('td.flags').textContent()).toBe('current, no flags');
+    expect(await detail.locator('figure.ratio svg[role="img"]').getAttribute('aria-label')).toContain(
+      'pattern 9.50x (93.7% interval 9.10–9.80)',
+    );
     expect(await detail.locator('ul.related').textContent()).toContain('poc-redis-other (planned)');
     const readmeHeadings = await detail.locator('.readme h2').allTextContents();
     expect(readmeHeadings).toContain('Break it');
@@ -135,6 +143,14 @@ describe('catalog page', () => {
     );
     expect(await page.locator('#detail ul.issues').textContent()).toContain('bench/results.json');
     expect(await page.locator('#detail td.headline').textContent()).toContain('Not measured yet');
+    await page.goto(`${url}#/poc-postgres-mvcc`);
+    await page.waitForFunction(() => document.getElementById('detail-title')?.textContent?.includes('PostgreSQL MVCC'));
+    expect(await page.locator('#detail td.flags').textContent()).toBe(
+      'stale: no source hash (re-run the bench); no raw samples (result file schema 1)',
+    );
+    expect(await page.locator('#detail ul.issues li.warning').first().textContent()).toContain(
+      'warning: bench/results.json',
+    );
     expect(pageErrors).toEqual([]);
   });
 });

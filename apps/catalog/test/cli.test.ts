@@ -36,6 +36,26 @@ describe('pnpm poc', () => {
     expect(text).toMatch(/^postgres \(0\/1 done\)\n {2}• {3}1 {2}postgres-mvcc .* in progress$/m);
   });
 
+  it('marks stale bench results in the list, and prints what a README must quote with --measured', async () => {
+    f = workspace();
+    addPoc(f, 'redis', 'lock', { results: 'v1' });
+    addPoc(f, 'redis', 'counter');
+    const c = io(f.root);
+    expect(await main([], c)).toBe(0);
+    const text = c.stdout.join('\n');
+    expect(text).toMatch(/redis-lock .* done {2}\(bench stale: no source hash\)$/m);
+    expect(text).toMatch(/redis-counter .* done$/m);
+    expect(text).toContain('1 bench result(s) are stale');
+    const m = io(f.root);
+    expect(await main(['redis-counter', '--measured'], m)).toBe(0);
+    expect(m.stdout.join('\n')).toMatch(/^Measured 2026-11-30 with `pnpm --filter poc-redis-counter bench`/);
+    expect(m.stdout.join('\n')).toContain('| pattern | 950 | 910–988 | **9.50x** (9.10–9.80, 93.7% CI) |');
+    expect(m.stderr).toEqual([]);
+    const old = io(f.root);
+    expect(await main(['redis-lock', '--measured'], old)).toBe(0);
+    expect(old.stderr.join('\n')).toContain('warning: bench/results.json.run.sourceHash: stale: no source hash');
+  });
+
   it('rejects an unknown name with the closest names, and bad flags with usage and exit 2', async () => {
     f = workspace();
     addPoc(f, 'redis', 'lock');
@@ -46,6 +66,7 @@ describe('pnpm poc', () => {
     for (const argv of [
       ['--frob'],
       ['redis-lock', '--test', '--bench'],
+      ['redis-lock', '--bench', '--measured'],
       ['--test'],
       ['redis-lock', 'redis-counter'],
       ['new', 'redis'],

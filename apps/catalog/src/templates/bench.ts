@@ -34,12 +34,14 @@ ${make('const naive = ', spec.naive, 'naive')}
       rounds: ROUNDS,
     });
     report.add(load);
-    const ratio = load.ratios.find((r) => r.variant === 'naive')!.median;
-    await report.finish(\`TODO: the claim, in words, as measured: naive ÷ pattern throughput = \${ratio.toFixed(2)}x.\`);`;
+    // The headline is computed from the stored figures: {ratio:load/naive} becomes "0.42x (0.40–0.45, 93.7% CI)",
+    // or "no clear difference (...)" when the interval straddles 1.
+    await report.finish('TODO: the claim, in words, as measured: naive ÷ pattern throughput = {ratio:load/naive}.');`;
   const close = spec.clients.map((c) => `    await ${c.namespace.variable}.close();\n`).join('');
   return `// pnpm --filter ${spec.pkg} bench: the claim as a ratio, naive vs pattern side by side in one
 // process, with the same clients, warm-up and fresh state on both sides; writes bench/results.json (never
-// edit it by hand; the README's "Measured" section is rendered from it). Run benches one at a time.
+// edit it by hand; the README's "Measured" section is what \`pnpm poc ${spec.pkg} --measured\` prints).
+// Benches run one at a time: this one waits for any bench of the repo already running.
 ${imports.render()}
 
 const CONCURRENCY = 20;

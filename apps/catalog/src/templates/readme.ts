@@ -23,7 +23,7 @@ Mermaid diagram where a picture helps. Say where the multi-step logic is atomic 
 acks) and why.`,
     'break-it': `TODO: how to make it fail on purpose: \`${spec.naive}\` (\`${spec.pkg}/naive\`) under the load of
 \`test/${spec.name}.test.ts\`, and what you will see.`,
-    measured: `TODO: render \`bench/results.json\` (ratio, parameters, machine, date) after \`pnpm poc ${short} --bench\`.
+    measured: `TODO: paste what \`pnpm poc ${short} --measured\` prints (rendered from \`bench/results.json\`) after \`pnpm poc ${short} --bench\`.
 Never type or copy a number.`,
     'trade-offs': `TODO: costs, and when not to use it.
 

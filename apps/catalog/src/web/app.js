@@ -56,6 +56,9 @@
             el('span', { class: 'title', text: `${p.number !== null ? `${p.number}. ` : ''}${p.title}` }),
             ' ',
             statusBadge(p.status),
+            p.measured && p.measured.stale
+              ? el('span', { class: 'stale', title: `bench result stale: ${p.measured.stale}`, text: 'stale bench' })
+              : null,
             el('span', {
               class: 'meta',
               text: `${p.name} · ${p.series}${p.services.length ? ` · ${p.services.join(', ')}` : ''}`,
@@ -138,6 +141,23 @@
         el('td', { class: 'headline', text: m ? m.headline : 'Not measured yet: run the bench.' }),
       ),
     );
+    if (m) {
+      const notes = [];
+      if (m.stale) notes.push(`stale: ${m.stale} (re-run the bench)`);
+      if (!m.rawSamples) notes.push('no raw samples (result file schema 1)');
+      for (const f of m.flags) if (!f.startsWith('stale') && !f.startsWith('v1:')) notes.push(f);
+      table.append(
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row', text: 'Result' }),
+          el('td', {
+            class: notes.length ? 'flags flagged' : 'flags',
+            text: notes.length ? notes.join('; ') : 'current, no flags',
+          }),
+        ),
+      );
+    }
     parts.push(table);
     if (m)
       parts.push(
@@ -167,12 +187,20 @@
         : el('p', { text: 'None listed.' }),
     );
     if (p.issues.length) {
-      parts.push(el('h3', { text: 'What is missing' }));
+      parts.push(el('h3', { text: 'What is missing or flagged' }));
       parts.push(
         el(
           'ul',
           { class: 'issues' },
-          ...p.issues.map((i) => el('li', {}, el('code', { text: i.field }), `: ${i.message}`)),
+          ...p.issues.map((i) =>
+            el(
+              'li',
+              { class: i.level },
+              i.level === 'warning' ? 'warning: ' : '',
+              el('code', { text: i.field }),
+              `: ${i.message}`,
+            ),
+          ),
         ),
       );
     }

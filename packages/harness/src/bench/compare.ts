@@ -1,10 +1,12 @@
 // Side-by-side comparisons, interleaved: every round runs every variant once, in a rotated order,
 // and the ratio is taken within the round. Machine noise that hits one round hits all variants of it.
+// Every round's figure is kept (summary.values, ratio.values) and every ratio carries an interval.
 import * as hdr from 'hdr-histogram-js';
 import { Bench } from 'tinybench';
 import { requireArg } from '../errors.ts';
-import type { Comparison, Measurement } from './schema.ts';
-import { summarize } from './stats.ts';
+import { capped } from './profile.ts';
+import type { Comparison, Latency, Measurement } from './schema.ts';
+import { medianInterval, percentiles, summarize } from './stats.ts';
 
 type Fn = () => unknown;
 export type Progress = (line: string) => void;
@@ -24,13 +26,61 @@ function checkVariants(
   return { names, base };
 }
 
+/** One ratio from its per-round values: median, range, the values themselves and a median interval. */
+export function ratioFromValues(
+  variant: string,
+  baseline: string,
+  values: readonly number[],
+): Comparison['ratios'][number] {
+  const s = summarize(values);
+  return {
+    variant,
+    baseline,
+    median: s.median,
+    min: s.min,
+    max: s.max,
+    values: s.values,
+    interval: medianInterval(values),
+  };
+}
+
 function ratios(perRound: Array<Record<string, number>>, names: string[], base: string): Comparison['ratios'] {
   return names
     .filter((n) => n !== base)
-    .map((variant) => {
-      const s = summarize(perRound.map((r) => r[variant]! / r[base]!));
-      return { variant, baseline: base, median: s.median, min: s.min, max: s.max };
-    });
+    .map((variant) =>
+      ratioFromValues(
+        variant,
+        base,
+        perRound.map((r) => r[variant]! / r[base]!),
+      ),
+    );
+}
+
+/**
+ * Fills in what a comparison built by hand (before compareRounds existed) lacks: when a ratio has no
+ * per-round values but its variant's and baseline's ops/s do (summarize() keeps them, in round order),
+ * the ratio of each round is derived from them. It is used only if it reproduces the stated median;
+ * otherwise the ratio is left as it is, and the catalog reports it as having no raw samples.
+ */
+export function completeComparison(c: Comparison): Comparison {
+  const byName = new Map(c.variants.map((v) => [v.name, v]));
+  return {
+    ...c,
+    ratios: c.ratios.map((r) => {
+      if (r.values && r.interval) return r;
+      if (r.values) return { ...r, interval: medianInterval(r.values) };
+      const a = byName.get(r.variant)?.opsPerSec.values;
+      const b = byName.get(r.baseline)?.opsPerSec.values;
+      if (!a || !b || a.length !== b.length || a.length === 0) return r;
+      const derived = ratioFromValues(
+        r.variant,
+        r.baseline,
+        a.map((x, i) => x / b[i]!),
+      );
+      const same = Math.abs(derived.median - r.median) <= 1e-9 * Math.max(1, Math.abs(r.median));
+      return same ? derived : r;
+    }),
+  };
 }
 
 export interface ThroughputSpec {
@@ -54,7 +104,10 @@ export interface ThroughputSpec {
 
 /** Sequential throughput of each variant (one operation at a time), measured by tinybench. */
 export async function compareThroughput(spec: ThroughputSpec): Promise<Comparison> {
-  const { rounds = 5, timeMs = 1_000, warmupMs = 200, progress = defaultProgress } = spec;
+  const { progress = defaultProgress } = spec;
+  const rounds = capped(spec.rounds ?? 5, 3);
+  const timeMs = capped(spec.timeMs ?? 1_000, 50);
+  const warmupMs = capped(spec.warmupMs ?? 200, 10);
   requireArg(Number.isInteger(rounds) && rounds >= 1, 'rounds', `must be an integer >= 1 (got ${rounds})`);
   requireArg(timeMs > 0, 'timeMs', `must be > 0 (got ${timeMs})`);
   const { names, base } = checkVariants(spec.variants, spec.baseline);
@@ -63,8 +116,8 @@ export async function compareThroughput(spec: ThroughputSpec): Promise<Compariso
     const bench = new Bench({
       time: timeMs,
       warmupTime: warmupMs,
-      iterations: spec.iterations ?? 10,
-      ...(spec.warmupIterations === undefined ? {} : { warmupIterations: spec.warmupIterations }),
+      iterations: capped(spec.iterations ?? 10, 2),
+      ...(spec.warmupIterations === undefined ? {} : { warmupIterations: capped(spec.warmupIterations, 1) }),
       throws: true,
     });
     for (const name of rotate(names, round)) bench.add(name, spec.variants[name]!);
@@ -86,7 +139,12 @@ export async function compareThroughput(spec: ThroughputSpec): Promise<Compariso
     kind: 'throughput',
     baseline: base,
     rounds,
-    variants: names.map((name) => ({ name, opsPerSec: summarize(perRound.map((r) => r[name]!)), errors: 0 })),
+    variants: names.map((name) => ({
+      name,
+      opsPerSec: summarize(perRound.map((r) => r[name]!)),
+      errors: 0,
+      errorsPerRound: perRound.map(() => 0),
+    })),
     ratios: ratios(perRound, names, base),
   };
 }
@@ -101,6 +159,7 @@ export interface LoadSpec {
   concurrency: number;
   /** Per variant per round (default 2 s). */
   durationMs?: number;
+  /** Rounds (default 5). */
   rounds?: number;
   /** Untimed run of each variant before the first round (default 500 ms). */
   warmupMs?: number;
@@ -117,11 +176,37 @@ const newHistogram = (): hdr.Histogram =>
     useWebAssembly: false,
   });
 
+/** Latencies of one kind of outcome (successes or failures) over all rounds: raw µs and an HDR histogram. */
+class Recorded {
+  private readonly us: number[] = [];
+  private readonly histogram = newHistogram();
+  record(ms: number): void {
+    const us = Math.max(1, Math.round(ms * 1_000));
+    this.us.push(us);
+    this.histogram.recordValue(us);
+  }
+  get count(): number {
+    return this.us.length;
+  }
+  /** Exact percentiles of the recorded values (never a bucket's upper bound, never above the max). */
+  latency(): Latency | undefined {
+    if (this.us.length === 0) return undefined;
+    const p = percentiles(this.us, [50, 95, 99, 100]);
+    return { p50: p[50] / 1_000, p95: p[95] / 1_000, p99: p[99] / 1_000, max: p[100] / 1_000, count: this.us.length };
+  }
+  encoded(): string | undefined {
+    return this.us.length === 0 ? undefined : hdr.encodeIntoCompressedBase64(this.histogram);
+  }
+  destroy(): void {
+    this.histogram.destroy();
+  }
+}
+
 async function runLoad(
   fn: (worker: number) => Promise<unknown>,
   concurrency: number,
   durationMs: number,
-  histogram: hdr.Histogram | undefined,
+  record: { ok: Recorded; failed: Recorded } | undefined,
 ): Promise<{ ops: number; errors: number; seconds: number; firstError?: unknown }> {
   let ops = 0;
   let errors = 0;
@@ -135,9 +220,10 @@ async function runLoad(
         try {
           await fn(worker);
           ops++;
-          histogram?.recordValue(Math.max(1, Math.round((performance.now() - s) * 1_000)));
+          record?.ok.record(performance.now() - s);
         } catch (e) {
           errors++;
+          record?.failed.record(performance.now() - s);
           firstError ??= e;
         }
       }
@@ -146,9 +232,15 @@ async function runLoad(
   return { ops, errors, seconds: (performance.now() - t0) / 1_000, firstError };
 }
 
-/** Throughput and latency percentiles of each variant under `concurrency` concurrent callers. */
+/**
+ * Throughput and latency percentiles of each variant under `concurrency` concurrent callers. Failed
+ * operations are counted per round and their latencies recorded apart from the successes'.
+ */
 export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
-  const { durationMs = 2_000, rounds = 3, warmupMs = 500, progress = defaultProgress } = spec;
+  const { progress = defaultProgress } = spec;
+  const durationMs = capped(spec.durationMs ?? 2_000, 100);
+  const rounds = capped(spec.rounds ?? 5, 3);
+  const warmupMs = capped(spec.warmupMs ?? 500, 20);
   requireArg(
     Number.isInteger(spec.concurrency) && spec.concurrency >= 1,
     'concurrency',
@@ -157,56 +249,152 @@ export async function compareLoad(spec: LoadSpec): Promise<Comparison> {
   requireArg(Number.isInteger(rounds) && rounds >= 1, 'rounds', `must be an integer >= 1 (got ${rounds})`);
   requireArg(durationMs > 0, 'durationMs', `must be > 0 (got ${durationMs})`);
   const { names, base } = checkVariants(spec.variants, spec.baseline);
-  const histograms = new Map(names.map((n) => [n, newHistogram()]));
-  const errors = new Map(names.map((n) => [n, 0]));
-  if (warmupMs > 0) {
-    for (const name of names) {
-      await spec.beforeEach?.(name);
-      await runLoad(spec.variants[name]!, spec.concurrency, warmupMs, undefined);
+  const recorded = new Map(names.map((n) => [n, { ok: new Recorded(), failed: new Recorded() }]));
+  const errorsPerRound = new Map<string, number[]>(names.map((n) => [n, []]));
+  try {
+    if (warmupMs > 0) {
+      for (const name of names) {
+        await spec.beforeEach?.(name);
+        await runLoad(spec.variants[name]!, spec.concurrency, warmupMs, undefined);
+      }
+    }
+    const perRound: Array<Record<string, number>> = [];
+    for (let round = 0; round < rounds; round++) {
+      const opsPerSec: Record<string, number> = {};
+      for (const name of rotate(names, round)) {
+        await spec.beforeEach?.(name);
+        const r = await runLoad(spec.variants[name]!, spec.concurrency, durationMs, recorded.get(name));
+        if (r.ops === 0)
+          throw new Error(`${spec.id}/${name}: no operation succeeded; first error: ${String(r.firstError)}`);
+        opsPerSec[name] = r.ops / r.seconds;
+        errorsPerRound.get(name)![round] = r.errors;
+      }
+      perRound.push(opsPerSec);
+      progress(
+        `${spec.id} round ${round + 1}/${rounds} (x${spec.concurrency}): ${names
+          .map((n) => {
+            const e = errorsPerRound.get(n)![round]!;
+            return `${n} ${Math.round(opsPerSec[n]!)} ops/s${e ? ` (${e} failed)` : ''}`;
+          })
+          .join(', ')}`,
+      );
+    }
+    return {
+      id: spec.id,
+      title: spec.title,
+      kind: 'load',
+      baseline: base,
+      rounds,
+      concurrency: spec.concurrency,
+      variants: names.map((name) => {
+        const { ok, failed } = recorded.get(name)!;
+        const perRoundErrors = errorsPerRound.get(name)!;
+        return {
+          name,
+          opsPerSec: summarize(perRound.map((r) => r[name]!)),
+          latencyMs: ok.latency(),
+          errors: failed.count,
+          errorsPerRound: perRoundErrors,
+          histogram: ok.encoded(),
+          ...(failed.count > 0
+            ? { failed: { count: failed.count, latencyMs: failed.latency(), histogram: failed.encoded() } }
+            : {}),
+        };
+      }),
+      ratios: ratios(perRound, names, base),
+    };
+  } finally {
+    for (const { ok, failed } of recorded.values()) {
+      ok.destroy();
+      failed.destroy();
     }
   }
-  const perRound: Array<Record<string, number>> = [];
-  for (let round = 0; round < rounds; round++) {
-    const opsPerSec: Record<string, number> = {};
-    for (const name of rotate(names, round)) {
-      await spec.beforeEach?.(name);
-      const r = await runLoad(spec.variants[name]!, spec.concurrency, durationMs, histograms.get(name));
-      if (r.ops === 0)
-        throw new Error(`${spec.id}/${name}: no operation succeeded; first error: ${String(r.firstError)}`);
-      opsPerSec[name] = r.ops / r.seconds;
-      errors.set(name, errors.get(name)! + r.errors);
-    }
-    perRound.push(opsPerSec);
-    progress(
-      `${spec.id} round ${round + 1}/${rounds} (x${spec.concurrency}): ${names.map((n) => `${n} ${Math.round(opsPerSec[n]!)} ops/s`).join(', ')}`,
-    );
-  }
-  const comparison: Comparison = {
-    id: spec.id,
-    title: spec.title,
-    kind: 'load',
-    baseline: base,
-    rounds,
-    concurrency: spec.concurrency,
-    variants: names.map((name) => {
-      const h = histograms.get(name)!;
-      const ms = (p: number): number => h.getValueAtPercentile(p) / 1_000;
-      return {
-        name,
-        opsPerSec: summarize(perRound.map((r) => r[name]!)),
-        latencyMs: { p50: ms(50), p95: ms(95), p99: ms(99), max: h.maxValue / 1_000 },
-        errors: errors.get(name)!,
-      };
-    }),
-    ratios: ratios(perRound, names, base),
-  };
-  for (const h of histograms.values()) h.destroy();
-  return comparison;
+}
+
+/** One timed sample of a variant in compareRounds: a rate, or what it did and how long it took. */
+export type RoundSample = number | { ops: number; seconds: number; errors?: number };
+
+export interface RoundsSpec {
+  id: string;
+  title: string;
+  /**
+   * name → one timed sample (e.g. fill a queue untimed, then drain it timed). Return ops/s, or
+   * `{ ops, seconds, errors }` and the rate is ops ÷ seconds. The first is the baseline unless `baseline` says otherwise.
+   */
+  variants: Record<string, () => Promise<RoundSample> | RoundSample>;
+  baseline?: string;
+  /** Rounds (default 5): each runs every variant once, in a rotated order. */
+  rounds?: number;
+  /** `throughput` (default) or `load` (then give `concurrency`). */
+  kind?: 'throughput' | 'load';
+  concurrency?: number;
+  /** Unit for the progress lines (default "ops/s"). */
+  unit?: string;
+  progress?: Progress;
 }
 
 /**
- * p50/p95/p99/max of latencies a bench recorded itself (e.g. publish → receipt, enqueue → processed),
- * through the same HDR histogram as compareLoad. Values in ms; recorded at microsecond resolution.
+ * The harness's interleaved rounds for samples a bench times itself (drain a queue, consume a topic):
+ * every round runs every variant once in a rotated order, ratios are taken within the round, and every
+ * round's figure and error count is kept. Use it instead of building a Comparison by hand.
+ */
+export async function compareRounds(spec: RoundsSpec): Promise<Comparison> {
+  const { progress = defaultProgress, unit = 'ops/s', kind = 'throughput' } = spec;
+  const rounds = capped(spec.rounds ?? 5, 3);
+  requireArg(Number.isInteger(rounds) && rounds >= 1, 'rounds', `must be an integer >= 1 (got ${rounds})`);
+  requireArg(
+    kind === 'throughput' || (Number.isInteger(spec.concurrency) && spec.concurrency! >= 1),
+    'concurrency',
+    'must be an integer >= 1 for a load comparison',
+  );
+  const { names, base } = checkVariants(spec.variants, spec.baseline);
+  const perRound: Array<Record<string, number>> = [];
+  const errorsPerRound = new Map<string, number[]>(names.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round++) {
+    const rate: Record<string, number> = {};
+    for (const name of rotate(names, round)) {
+      const sample = await spec.variants[name]!();
+      let value: number;
+      let errors = 0;
+      if (typeof sample === 'number') value = sample;
+      else {
+        requireArg(sample.seconds > 0, 'seconds', `of ${spec.id}/${name} must be > 0 (got ${sample.seconds})`);
+        value = sample.ops / sample.seconds;
+        errors = sample.errors ?? 0;
+      }
+      requireArg(
+        Number.isFinite(value) && value > 0,
+        'sample',
+        `of ${spec.id}/${name} must be a rate > 0 (got ${value})`,
+      );
+      rate[name] = value;
+      errorsPerRound.get(name)![round] = errors;
+    }
+    perRound.push(rate);
+    progress(
+      `${spec.id} round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${Math.round(rate[n]!)} ${unit}`).join(', ')}`,
+    );
+  }
+  return {
+    id: spec.id,
+    title: spec.title,
+    kind,
+    baseline: base,
+    rounds,
+    ...(kind === 'load' ? { concurrency: spec.concurrency } : {}),
+    variants: names.map((name) => ({
+      name,
+      opsPerSec: summarize(perRound.map((r) => r[name]!)),
+      errors: errorsPerRound.get(name)!.reduce((a, b) => a + b, 0),
+      errorsPerRound: errorsPerRound.get(name)!,
+    })),
+    ratios: ratios(perRound, names, base),
+  };
+}
+
+/**
+ * p50/p95/p99/max of latencies a bench recorded itself (e.g. publish → receipt, enqueue → processed).
+ * Values in ms; the percentiles are recorded values (nearest rank), never above the maximum.
  */
 export function latencySummary(valuesMs: readonly number[]): {
   p50: number;
@@ -216,12 +404,8 @@ export function latencySummary(valuesMs: readonly number[]): {
   count: number;
 } {
   requireArg(valuesMs.length > 0, 'valuesMs', 'must hold at least one latency');
-  const h = newHistogram();
-  for (const v of valuesMs) h.recordValue(Math.max(1, Math.round(v * 1_000)));
-  const ms = (p: number): number => h.getValueAtPercentile(p) / 1_000;
-  const summary = { p50: ms(50), p95: ms(95), p99: ms(99), max: h.maxValue / 1_000, count: valuesMs.length };
-  h.destroy();
-  return summary;
+  const p = percentiles(valuesMs, [50, 95, 99, 100]);
+  return { p50: p[50], p95: p[95], p99: p[99], max: p[100], count: valuesMs.length };
 }
 
 export interface MeasureSpec {
@@ -240,7 +424,8 @@ export interface MeasureSpec {
 
 /** Repeats a whole operation (start a server, create a database) and summarises its duration in ms. */
 export async function measure(spec: MeasureSpec): Promise<Measurement> {
-  const { samples = 10, warmup = 1, progress = defaultProgress } = spec;
+  const { warmup = 1, progress = defaultProgress } = spec;
+  const samples = capped(spec.samples ?? 10, 3);
   requireArg(Number.isInteger(samples) && samples >= 1, 'samples', `must be an integer >= 1 (got ${samples})`);
   for (let i = 0; i < warmup; i++) await spec.run();
   const durations: number[] = [];

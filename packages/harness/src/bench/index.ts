@@ -1,13 +1,39 @@
+import { enterBench } from './runner.ts';
+
 export {
   compareThroughput,
   compareLoad,
+  compareRounds,
+  completeComparison,
   latencySummary,
   measure,
   type ThroughputSpec,
   type LoadSpec,
+  type RoundsSpec,
+  type RoundSample,
   type MeasureSpec,
   type Progress,
 } from './compare.ts';
-export { benchReport, readResult, renderMarkdown, type BenchReport, type BenchReportOptions } from './report.ts';
-export { summarize } from './stats.ts';
+export {
+  benchReport,
+  readResult,
+  renderMarkdown,
+  resultFilePath,
+  type BenchReport,
+  type BenchReportOptions,
+  type Headline,
+  type HeadlineInput,
+} from './report.ts';
+export { headlineFigures, isTemplate, resolveHeadline, firstRatio, type HeadlineFigures } from './headline.ts';
+export { ratioText, noClearDifference, num as formatNumber } from './format.ts';
+export { summarize, medianInterval, percentiles, straddlesOne } from './stats.ts';
+export { sourceHash, gitInfo } from './provenance.ts';
+export { resultFlags } from './flags.ts';
+export { benchProfile, type BenchProfile } from './profile.ts';
+export { isBenchProcess, enterBench, currentBenchRun } from './runner.ts';
 export * from './schema.ts';
+
+// In a package's bench script, importing this module takes the repository's bench lock (queueing
+// behind any bench that runs) before the bench's own code runs: see runner.ts. Elsewhere (tests,
+// demos, the catalog) it does nothing.
+await enterBench();
