@@ -45,11 +45,20 @@ export interface Lock {
   readonly validUntil: number;
   /** Successful extensions so far. */
   readonly extensions: number;
-  /** Deletes the key if this holder still owns it. false: it had expired or belongs to someone else now. */
+  /**
+   * Deletes the key if this holder still owns it. false: it had expired or belongs to someone else now.
+   * Idempotent: calling it again (or the client re-sending it) within RELEASE_RECEIPT_MS answers true.
+   */
   release(): Promise<boolean>;
   /** Resets the lease to `ttlMs` from now if this holder still owns it. false: too late, it is lost. */
   extend(ttlMs?: number): Promise<boolean>;
 }
+
+/**
+ * How long a release's receipt lives: a release re-sent by the client within this time (its first reply
+ * was lost) still answers "released". Later, it answers "not held": a false alarm, never a false "held".
+ */
+export const RELEASE_RECEIPT_MS = 60_000;
 
 /** Keys of one lock. The {hash tag} keeps both in one Redis Cluster slot, as a two-key script needs. */
 export const lockKeys = (name: string): { lock: string; fence: string } => ({
@@ -86,10 +95,15 @@ class RedisLock implements Lock {
   }
 
   async release(): Promise<boolean> {
-    const deleted = await redisCall(`releasing lock "${this.name}"`, () =>
-      runScript(this.#redis, luaScript('release-1.lua'), [this.key], [this.token]),
+    const released = await redisCall(`releasing lock "${this.name}"`, () =>
+      runScript(
+        this.#redis,
+        luaScript('release-2.lua'),
+        [this.key, `${this.key}:released:${this.token}`],
+        [this.token, RELEASE_RECEIPT_MS],
+      ),
     );
-    return deleted === 1;
+    return released === 1;
   }
 
   async extend(ttlMs: number = this.ttlMs): Promise<boolean> {

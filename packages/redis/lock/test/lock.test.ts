@@ -261,24 +261,39 @@ describe('fencing tokens', () => {
 
 describe('withLock', () => {
   it('keeps extending the lease while the work runs longer than the TTL, then returns its result and releases', async () => {
-    const ttlMs = 450;
+    // The lease's schedule runs on the kit's ManualClock, the key's expiry on Redis's own clock: the
+    // work lives through two TTLs of the holder's clock, one ttl/3 tick at a time, and before each tick
+    // the real key is cut down to 20 s, so only a confirmed extension brings it back to the full TTL.
+    const ttlMs = 30_000;
+    const clock = new ManualClock();
+    const start = clock.now();
     const c = ns.client();
-    const result = await withLock(c, 'long-job', { ttlMs }, async (signal, lock) => {
-      const started = performance.now();
-      let heldThroughout = true;
-      // The work runs for 2 TTLs; at every poll the key must still hold this holder's token.
-      await eventually(
-        async () => {
-          if ((await admin.get(lock.key)) !== lock.token) heldThroughout = false;
-          return performance.now() - started > 2 * ttlMs;
-        },
-        { what: 'work to outlive the TTL', intervalMs: 25 },
-      );
-      return { heldThroughout, aborted: signal.aborted, extensions: lock.extensions, key: lock.key };
+    const result = await withLock(c, 'long-job', { ttlMs, clock }, async (signal, lock) => {
+      const seen: Array<{ holder: string | null; pttl: number }> = [];
+      for (let tick = 1; tick <= 6; tick++) {
+        await admin.pexpire(lock.key, 20_000);
+        await clock.advance(ttlMs / 3);
+        await eventually(() => lock.extensions === tick, { what: `extension ${tick} to be confirmed` });
+        seen.push({ holder: await admin.get(lock.key), pttl: await admin.pttl(lock.key) });
+      }
+      return {
+        seen,
+        token: lock.token,
+        aborted: signal.aborted,
+        extensions: lock.extensions,
+        validUntil: lock.validUntil,
+        key: lock.key,
+      };
     });
-    expect(result.heldThroughout).toBe(true);
+    // After every tick the key still held this holder's token, with its TTL reset above the 20 s cut.
+    expect(result.seen).toHaveLength(6);
+    for (const { holder, pttl } of result.seen) {
+      expect(holder).toBe(result.token);
+      expect(pttl).toBeGreaterThan(20_000);
+    }
     expect(result.aborted).toBe(false);
-    expect(result.extensions).toBeGreaterThanOrEqual(3);
+    expect(result.extensions).toBe(6);
+    expect(result.validUntil).toBe(start + 2 * ttlMs + ttlMs); // the last extension went out at 2 TTLs
     expect(await admin.exists(result.key)).toBe(0);
   });
 
@@ -287,7 +302,8 @@ describe('withLock', () => {
     ['overwritten by another owner', (key: string) => admin.set(key, 'another-owner', 'PX', 30_000)],
   ])('aborts the work’s signal and rejects with LockLostError when the key is %s', async (_how, steal) => {
     const started = signalled<{ key: string; signal: AbortSignal }>();
-    const run = withLock(ns.client(), `stolen-${_how.length}`, { ttlMs: 300 }, (signal, lock) => {
+    const clock = new ManualClock(); // the next extension goes out when the test says so, not on a timer
+    const run = withLock(ns.client(), `stolen-${_how.length}`, { ttlMs: 30_000, clock }, (signal, lock) => {
       started.resolve({ key: lock.key, signal });
       return untilAborted(signal);
     });
@@ -298,6 +314,7 @@ describe('withLock', () => {
     const { key, signal } = await started.promise;
     const before = await admin.get(key);
     await steal(key);
+    await clock.advance(10_000); // ttl/3: the extension finds the key gone or someone else's
 
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
@@ -314,13 +331,15 @@ describe('withLock', () => {
 
   it('rejects with LockLostError when the work ignores the abort and returns normally', async () => {
     const started = signalled<string>();
-    const run = withLock(ns.client(), 'ignores-abort', { ttlMs: 300 }, async (signal, lock) => {
+    const clock = new ManualClock();
+    const run = withLock(ns.client(), 'ignores-abort', { ttlMs: 30_000, clock }, async (signal, lock) => {
       started.resolve(lock.key);
       await untilAborted(signal).catch(() => undefined); // notices, but carries on
       return 'done anyway';
     });
     const outcome = run.catch((e: unknown) => e);
     await admin.set(await started.promise, 'another-owner', 'PX', 30_000);
+    await clock.advance(10_000); // ttl/3: the extension finds another owner's token
     const err = await outcome;
     expect(err).toBeInstanceOf(LockLostError);
     expect((err as Error).message).toBe(
