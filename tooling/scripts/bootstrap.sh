@@ -35,11 +35,13 @@ fi
 say "pnpm install --frozen-lockfile..."
 pnpm install --frozen-lockfile --reporter=silent
 
-# 4. Service binaries, unless servers come from elsewhere.
+# 4. Service binaries, unless servers come from elsewhere. With a Docker engine they are still installed
+#    (unless POC_PROVIDER=docker): a service whose image cannot be had (offline, no registry) falls back
+#    to the local binaries.
 if [ -n "${POC_REDIS_URL:-}" ] && [ -n "${POC_POSTGRES_URL:-}" ]; then
   say "POC_REDIS_URL and POC_POSTGRES_URL are set: no local servers needed."
-elif [ "${POC_PROVIDER:-}" != "local" ] && command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; then
-  say "a Docker engine answers: services will run in containers (testcontainers)."
+elif [ "${POC_PROVIDER:-}" = "docker" ]; then
+  say "POC_PROVIDER=docker: services will run in containers; no local servers installed."
 else
   bash tooling/scripts/install-services.sh
 fi

@@ -11,7 +11,7 @@ started=$(date +%s)
 POC_NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
 export POC_NODE_MAJOR
 node --import tsx packages/harness/src/cli/main.ts with-services -- \
-  pnpm exec turbo run typecheck lint format:check test --summarize --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
+  pnpm exec turbo run typecheck lint lint:workflows format:check test --summarize --concurrency="${POC_TEST_CONCURRENCY:-2}" "$@"
 status=$?
 # The catalog: every POC checked against POC_STANDARD.md (non-zero on any error), then the static
 # page and catalog.json built into apps/catalog/dist.

@@ -1,21 +1,18 @@
-// What the harness costs: time from "start" to first answer per provider and service, and the
-// per-suite isolation cost on an already-running server (targets: Redis suite < 50 ms, fresh
-// PostgreSQL database < 150 ms). Run: pnpm --filter @poc/harness bench
+// What the harness costs, per provider (local binaries, and Docker containers when an engine answers),
+// in one run: time from "start" to first answer and resident memory per service, and the per-suite
+// isolation cost on an already-running server (targets: Redis suite < 50 ms, fresh PostgreSQL database
+// < 150 ms). Run: pnpm --filter @poc/harness bench
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { benchReport, compareThroughput, measure } from '../src/bench/index.ts';
-import { dockerAvailable } from '../src/services/docker.ts';
-import {
-  amqpNamespace,
-  kafkaNamespace,
-  postgresDatabase,
-  redisNamespace,
-  serverFor,
-  SERVICES,
-} from '../src/services/index.ts';
+import type { Measurement } from '../src/bench/schema.ts';
+import { dockerAvailable, instanceAt, residentMiB } from '../src/services/docker.ts';
+import { runtime } from '../src/services/docker/engine.ts';
+import { serverFor, SERVICES } from '../src/services/index.ts';
 import { withDatabase } from '../src/services/postgres.ts';
 import { startServer } from '../src/services/servers.ts';
-import { uniqueName } from '../src/testing/index.ts';
+import { spawnTsWorker, uniqueName } from '../src/testing/index.ts';
 
 const SAMPLES = 10;
 /** Fewer samples for the JVM and Erlang servers, which take seconds to start. */
@@ -42,9 +39,11 @@ function groupRssMiB(pgid: number): number {
 }
 const medians: Record<string, number> = {};
 
-// 1. Time to first answer: start a server, wait until it answers, stop it (stop not timed).
+// 1. Time to first answer: start a server, wait until it answers, stop it (stop not timed). Docker:
+// container created and started from a present image, published, answering (image pulls not timed).
 const providers: Array<'local' | 'docker'> = ['local'];
 if (process.env.POC_PROVIDER !== 'local' && (await dockerAvailable())) providers.push('docker');
+const images: Record<string, string> = {};
 for (const provider of providers) {
   const saved = process.env.POC_PROVIDER;
   process.env.POC_PROVIDER = provider;
@@ -59,6 +58,12 @@ for (const provider of providers) {
         const server = await startServer(service);
         const ms = performance.now() - t0;
         if (server.pid) rss.push(groupRssMiB(server.pid));
+        const container = provider === 'docker' ? instanceAt(server.url) : undefined;
+        if (container) {
+          images[service] = container.image;
+          const mib = await residentMiB(container);
+          if (mib !== undefined) rss.push(mib);
+        }
         await server.close();
         return ms;
       },
@@ -73,9 +78,22 @@ for (const provider of providers) {
     medians[m.id] = m.summary.median;
     report.add(m);
   }
-  process.env.POC_PROVIDER = saved;
+  if (saved === undefined) delete process.env.POC_PROVIDER;
+  else process.env.POC_PROVIDER = saved;
 }
-if (!providers.includes('docker')) {
+if (providers.includes('docker')) {
+  // Which image each service ran from, and its size: the offline builds are Debian-based (bigger than
+  // the official Alpine images, same server versions as the local provider).
+  const dockerode = (await runtime()).container.dockerode;
+  for (const [service, image] of Object.entries(images)) {
+    const size = (await dockerode.getImage(image).inspect()).Size;
+    report.add({
+      id: `image-${service}`,
+      title: `${service}: Docker image (size)`,
+      value: `${image} (${Math.round(size / 1e6)} MB)`,
+    });
+  }
+} else {
   report.add({
     id: 'docker',
     title: 'Docker provider',
@@ -83,64 +101,23 @@ if (!providers.includes('docker')) {
   });
 }
 
-// 2. Isolation cost per suite, on the shared servers.
-for (const service of Object.keys(SERVICES)) await serverFor(service);
-for (const m of [
-  await measure({
-    id: 'suite-redis',
-    title: 'Redis suite: namespace + first command + cleanup',
-    samples: SAMPLES * 3,
-    run: async () => {
-      const ns = await redisNamespace();
-      await ns.client().set('k', 'v');
-      await ns.close();
-    },
-  }),
-  await measure({
-    id: 'suite-postgres',
-    title: 'PostgreSQL suite: fresh database + first query',
-    samples: SAMPLES * 3,
-    run: async () => {
-      const t0 = performance.now();
-      const db = await postgresDatabase();
-      const c = await db.client();
-      await c.query('SELECT 1');
-      const ms = performance.now() - t0;
-      await db.close();
-      return ms;
-    },
-  }),
-  await measure({
-    id: 'suite-rabbitmq',
-    title: 'RabbitMQ suite: namespace + connection + queue declare + cleanup',
-    samples: SAMPLES * 3,
-    run: async () => {
-      const ns = await amqpNamespace();
-      const ch = await (await ns.connect()).createChannel();
-      await ch.assertQueue(ns.name('q'));
-      await ns.close();
-    },
-  }),
-  await measure({
-    id: 'suite-kafka',
-    title: 'Kafka suite: namespace + 3 topics (4 partitions) with leaders',
-    samples: SAMPLES,
-    run: async () => {
-      const t0 = performance.now();
-      const ns = await kafkaNamespace();
-      await ns.createTopics(['a', 'b', 'c'].map((t) => ({ topic: ns.topic(t), numPartitions: 4 })));
-      const ms = performance.now() - t0;
-      await ns.close();
-      return ms;
-    },
-  }),
-]) {
-  medians[m.id] = m.summary.median;
-  report.add(m);
+// 2. Isolation cost per suite, on shared servers of each provider (a process per provider: a process
+// keeps one server per service).
+for (const provider of providers) {
+  const worker = spawnTsWorker(fileURLToPath(new URL('./isolation.ts', import.meta.url)), [provider, String(SAMPLES)]);
+  const line = await worker.waitForLine(/^RESULT /, 600_000);
+  await worker.exited;
+  for (const m of JSON.parse(line.slice('RESULT '.length)) as Measurement[]) {
+    medians[m.id] = m.summary.median;
+    report.add(m);
+  }
 }
 
 // 3. Which clone strategy the harness should use. FILE_COPY copies the files but forces two
-// checkpoints; WAL_LOG (PostgreSQL 15's default) writes the whole template through the WAL.
+// checkpoints; WAL_LOG (PostgreSQL 15's default) writes the whole template through the WAL. Measured
+// on the local server (data directory on tmpfs), as the harness's shared server runs; the servers
+// this result file records are the local ones too.
+process.env.POC_PROVIDER = 'local';
 const server = await serverFor('postgres');
 const admin = new pg.Client(withDatabase(server.url, 'postgres'));
 await admin.connect();
@@ -162,9 +139,15 @@ report.add(
 await admin.end();
 
 const fmt = (id: string): string => `${Math.round(medians[id] ?? NaN)} ms`;
+const docker = providers.includes('docker')
+  ? `; in Docker containers ${fmt('ready-docker-redis')}, ${fmt('ready-docker-postgres')}, ` +
+    `${fmt('ready-docker-rabbitmq')}, ${fmt('ready-docker-kafka')} and ${fmt('ready-docker-toxiproxy')}, ` +
+    `with isolation at ${fmt('suite-redis-docker')}, ${fmt('suite-postgres-docker')}, ` +
+    `${fmt('suite-rabbitmq-docker')} and ${fmt('suite-kafka-docker')}`
+  : '';
 await report.finish(
   `Local servers answer in ${fmt('ready-local-redis')} (Redis), ${fmt('ready-local-postgres')} (PostgreSQL), ` +
     `${fmt('ready-local-rabbitmq')} (RabbitMQ), ${fmt('ready-local-kafka')} (Kafka) and ${fmt('ready-local-toxiproxy')} (toxiproxy); ` +
     `per-suite isolation costs ${fmt('suite-redis')} (Redis prefix), ${fmt('suite-postgres')} (fresh database), ` +
-    `${fmt('suite-rabbitmq')} (RabbitMQ names) and ${fmt('suite-kafka')} (Kafka topic set).`,
+    `${fmt('suite-rabbitmq')} (RabbitMQ names) and ${fmt('suite-kafka')} (Kafka topic set)${docker}.`,
 );

@@ -20,6 +20,19 @@ import { privatePostgres, privateRedis, redisClient } from '../src/services/inde
 import { eventually } from '../src/testing/index.ts';
 import { workspaceRoot } from '../src/cli/workspace.ts';
 
+/**
+ * These tests are about local processes (pids, /proc, SysV segments, a port taken on this host): the
+ * private servers they start are local ones whatever provider the run uses.
+ */
+function pinLocalProvider(): void {
+  const saved = process.env.POC_PROVIDER;
+  process.env.POC_PROVIDER = 'local';
+  onTestFinished(() => {
+    if (saved === undefined) delete process.env.POC_PROVIDER;
+    else process.env.POC_PROVIDER = saved;
+  });
+}
+
 /** A pid that certainly belongs to no live process: one that has just exited. */
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
@@ -35,6 +48,7 @@ const segmentIds = (): string[] =>
 
 describe('kill() is a crash of the whole server', () => {
   it('leaves no PostgreSQL backend running, so an in-flight INSERT never commits after kill() resolved', async () => {
+    pinLocalProvider();
     const server = await privatePostgres();
     onTestFinished(() => server.close());
     const admin = new pg.Client({ connectionString: server.url });
@@ -94,6 +108,7 @@ describe('ports and identity', () => {
   });
 
   it('refuses to report a restarted server ready when another process answers on its port', async () => {
+    pinLocalProvider();
     const server = await privateRedis();
     onTestFinished(() => server.close());
     const port = new URL(server.url).port;

@@ -142,11 +142,15 @@ describe('clear errors', () => {
   it('says what to install when a binary is missing', async () => {
     const saved = process.env.PATH;
     const savedUrl = process.env.POC_REDIS_URL;
+    const savedProvider = process.env.POC_PROVIDER;
     process.env.PATH = '/nonexistent';
+    process.env.POC_PROVIDER = 'local'; // the local provider's message, whatever provider the run uses
     delete process.env.POC_REDIS_URL;
     onTestFinished(() => {
       process.env.PATH = saved;
       process.env.POC_REDIS_URL = savedUrl;
+      if (savedProvider === undefined) delete process.env.POC_PROVIDER;
+      else process.env.POC_PROVIDER = savedProvider;
     });
     await expect(privateRedis()).rejects.toThrow(
       /No Redis server available[\s\S]*POC_REDIS_URL[\s\S]*install-services\.sh/,

@@ -1,8 +1,8 @@
 // One entry per service. Adding RabbitMQ, Kafka or toxiproxy means adding an entry here (and its
 // local starter and pinned image); the provider order, sharing and private instances come for free.
-import { IMAGES } from './images.ts';
-import { startPinned, startPinnedContainer, type DockerInstance } from './docker.ts';
-import { postgresSettings, startLocalPostgres } from './local/postgres.ts';
+import { startServiceContainer, type DockerInstance } from './docker.ts';
+import type { ImageService } from './images.ts';
+import { startLocalPostgres } from './local/postgres.ts';
 import { startLocalRedis, type LocalRedisOptions } from './local/redis.ts';
 import type { LocalProcessServer } from './local/start.ts';
 import { startLocalKafka } from './local/kafka.ts';
@@ -29,15 +29,32 @@ export interface ServiceDefinition {
   /** One round trip to the server; resolves with its version. */
   probe(url: string): Promise<string>;
   startLocal(options?: ServerOptions): Promise<LocalProcessServer>;
-  /** A container from the testcontainers module; resolves with its URL and a remover. */
+  /** A container with the shared server's settings, answering; resolves with its URL and a remover. */
   startDocker(): Promise<{ url: string; close(): Promise<void> }>;
-  /** A container bound to a fixed host port, for private instances that restart. */
+  /** A container with a private server's settings, for instances that stop, kill and restart. */
   startDockerPinned(options?: ServerOptions): Promise<{ url: string; instance: DockerInstance }>;
 }
 
-const settingsArgs = (durable: boolean): string[] =>
-  Object.entries(postgresSettings(durable)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-const redisArgs = (options: ServerOptions): string[] => (options.config ?? []).flatMap(([k, v]) => [`--${k}`, v]);
+/**
+ * Docker side of a definition: a container of the service with the local provider's settings
+ * (docker/settings.ts), published on 127.0.0.1 on a port it keeps across stop/start/kill. Shared servers
+ * get the fast settings; private ones (options.durable defaults to true there) the durable ones.
+ */
+function dockerStarters(service: ImageService): Pick<ServiceDefinition, 'startDocker' | 'startDockerPinned'> {
+  return {
+    async startDocker() {
+      const instance = await startServiceContainer(service, { durable: false });
+      return { url: instance.url, close: () => instance.remove() };
+    },
+    async startDockerPinned(options = {}) {
+      const instance = await startServiceContainer(service, {
+        durable: options.durable ?? true,
+        config: options.config,
+      });
+      return { url: instance.url, instance };
+    },
+  };
+}
 
 /** Checks that a value is a URL with one of the given protocols. */
 export function urlWith(...protocols: string[]): (value: string) => string | undefined {
@@ -59,17 +76,7 @@ export const redis: ServiceDefinition = {
   example: 'redis://127.0.0.1:6379',
   probe: (url) => redisVersion(url),
   startLocal: (options = {}) => startLocalRedis({ config: options.config }),
-  async startDocker() {
-    const { RedisContainer } = await import('@testcontainers/redis');
-    const c = await new RedisContainer(IMAGES.redis).start();
-    return { url: c.getConnectionUrl(), close: async () => void (await c.stop()) };
-  },
-  async startDockerPinned(options = {}) {
-    const instance = await startPinnedContainer(IMAGES.redis, 6379, (c) =>
-      c.withCommand(['redis-server', ...redisArgs(options)]),
-    );
-    return { url: `redis://127.0.0.1:${instance.port}`, instance };
-  },
+  ...dockerStarters('redis'),
 };
 
 export const postgres: ServiceDefinition = {
@@ -79,19 +86,7 @@ export const postgres: ServiceDefinition = {
   example: 'postgres://postgres@127.0.0.1:5432/postgres',
   probe: (url) => probePostgres(url),
   startLocal: (options = {}) => startLocalPostgres({ durable: options.durable }),
-  async startDocker() {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const c = await new PostgreSqlContainer(IMAGES.postgres).withCommand(['postgres', ...settingsArgs(false)]).start();
-    return { url: c.getConnectionUri(), close: async () => void (await c.stop()) };
-  },
-  async startDockerPinned(options = {}) {
-    const instance = await startPinnedContainer(IMAGES.postgres, 5432, (c) =>
-      c
-        .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
-        .withCommand(['postgres', ...settingsArgs(options.durable ?? true)]),
-    );
-    return { url: `postgres://postgres@127.0.0.1:${instance.port}/postgres`, instance };
-  },
+  ...dockerStarters('postgres'),
 };
 
 export const rabbitmq: ServiceDefinition = {
@@ -101,15 +96,7 @@ export const rabbitmq: ServiceDefinition = {
   example: 'amqp://guest:guest@127.0.0.1:5672',
   probe: (url) => probeAmqp(url),
   startLocal: () => startLocalRabbitmq(),
-  async startDocker() {
-    const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
-    const c = await new RabbitMQContainer(IMAGES.rabbitmq).start();
-    return { url: c.getAmqpUrl(), close: async () => void (await c.stop()) };
-  },
-  async startDockerPinned() {
-    const instance = await startPinnedContainer(IMAGES.rabbitmq, 5672, (c) => c);
-    return { url: `amqp://guest:guest@127.0.0.1:${instance.port}`, instance };
-  },
+  ...dockerStarters('rabbitmq'),
 };
 
 /** POC_KAFKA_BROKERS is a comma-separated list of host:port, as Kafka clients take it. */
@@ -125,17 +112,7 @@ export const kafka: ServiceDefinition = {
   example: '127.0.0.1:9092',
   probe: (brokers) => probeKafka(brokers).then((b) => `version unknown (${b})`),
   startLocal: () => startLocalKafka(),
-  async startDocker() {
-    const { KafkaContainer } = await import('@testcontainers/kafka');
-    const c = await new KafkaContainer(IMAGES.kafka).withKraft().start();
-    return { url: `${c.getHost()}:${c.getMappedPort(9093)}`, close: async () => void (await c.stop()) };
-  },
-  async startDockerPinned() {
-    // The module advertises its mapped port; binding that port to a fixed host port keeps it across restarts.
-    const { KafkaContainer } = await import('@testcontainers/kafka');
-    const instance = await startPinned(new KafkaContainer(IMAGES.kafka).withKraft(), 9093);
-    return { url: `127.0.0.1:${instance.port}`, instance };
-  },
+  ...dockerStarters('kafka'),
 };
 
 export const toxiproxy: ServiceDefinition = {
@@ -145,16 +122,9 @@ export const toxiproxy: ServiceDefinition = {
   example: 'http://127.0.0.1:8474',
   probe: (url) => probeToxiproxy(url),
   startLocal: () => startLocalToxiproxy(),
-  async startDocker() {
-    // Host networking, so proxies can reach servers the harness runs on loopback (Linux engines).
-    const { GenericContainer } = await import('testcontainers');
-    const c = await new GenericContainer(IMAGES.toxiproxy).withNetworkMode('host').start();
-    return { url: 'http://127.0.0.1:8474', close: async () => void (await c.stop()) };
-  },
-  async startDockerPinned() {
-    const instance = await startPinnedContainer(IMAGES.toxiproxy, 8474, (c) => c);
-    return { url: `http://127.0.0.1:${instance.port}`, instance };
-  },
+  // Host networking (Linux engines), so its proxies reach servers on the host's loopback; it listens on
+  // 127.0.0.1 itself.
+  ...dockerStarters('toxiproxy'),
 };
 
 export const SERVICES = { redis, postgres, rabbitmq, kafka, toxiproxy } as const;

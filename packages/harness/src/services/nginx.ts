@@ -1,12 +1,10 @@
 // nginx as a load balancer in front of servers a test or system runs: a generated config per use (an
-// nginx has nothing to share between suites), local binary or a pinned image when Docker answers.
+// nginx has nothing to share between suites), local binary or a container (host network) when Docker answers.
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import getPort from 'get-port';
 import { HarnessArgumentError, requireArg, ServiceUnavailableError } from '../errors.ts';
 import { eventually } from '../testing/eventually.ts';
-import { dockerAvailable } from './docker.ts';
-import { IMAGES } from './images.ts';
+import { dockerAvailable, startCustomContainer } from './docker.ts';
 import { findExecutable, missingBinaryHint } from './local/binaries.ts';
 import { ServerDir, waitUntilReady } from './local/processes.ts';
 import type { ProviderKind } from './types.ts';
@@ -121,10 +119,7 @@ const servesGeneration = (url: string, generation: number): Promise<boolean> =>
 export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   let current = check(options);
   let generation = 1;
-  if (await dockerAvailable()) {
-    const port = await getPort({ host: '127.0.0.1' });
-    return startDockerNginx(current, port, `http://127.0.0.1:${port}`);
-  }
+  if (await dockerAvailable('nginx')) return startDockerNginx(current);
   return startLocalNginx();
 
   async function startLocalNginx(): Promise<NginxServer> {
@@ -191,18 +186,30 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   }
 }
 
-async function startDockerNginx(o: Required<NginxOptions>, port: number, url: string): Promise<NginxServer> {
-  const { GenericContainer } = await import('testcontainers');
+/**
+ * nginx in a container on the host's network (Linux engines), so it reaches upstreams on the host's
+ * loopback and listens on 127.0.0.1:<port> itself, as the local one does. It runs as nobody (65534),
+ * with its configuration, pid file and temp directories in the container's /tmp.
+ */
+async function startDockerNginx(o: Required<NginxOptions>): Promise<NginxServer> {
   let generation = 1;
   let current = o;
-  const render = (): string => config(current, port, '/tmp', generation, undefined);
-  // Host networking, so nginx reaches upstreams on the host's loopback (Linux engines).
-  const container = await new GenericContainer(IMAGES.nginx)
-    .withNetworkMode('host')
-    .withCopyContentToContainer([{ content: render(), target: '/etc/nginx/nginx.conf' }])
-    .withCommand(['nginx', '-c', '/etc/nginx/nginx.conf'])
-    .start();
-  await servesGeneration(url, generation);
+  const render = (port: number): string => config(current, port, '/tmp', generation, undefined);
+  const conf = '/tmp/nginx.conf';
+  const nginxArgs = ['-e', '/tmp/error.log', '-c', conf];
+  const instance = await startCustomContainer('nginx', (port) => ({
+    network: 'host',
+    entrypoint: ['nginx'],
+    command: nginxArgs,
+    user: '65534:65534',
+    files: [{ target: conf, content: render(port) }],
+    url: `http://127.0.0.1:${port}`,
+    probe: async (url) => {
+      if (!(await answersWith(url, generation))) throw new Error('an older configuration answered');
+      return 'nginx';
+    },
+  }));
+  const { url, port, container } = instance;
   let closed = false;
   const server: NginxServer = {
     url,
@@ -212,15 +219,15 @@ async function startDockerNginx(o: Required<NginxOptions>, port: number, url: st
       checkUpstreams(upstreams);
       current = { ...current, upstreams };
       generation++;
-      await container.copyContentToContainer([{ content: render(), target: '/etc/nginx/nginx.conf' }]);
-      const r = await container.exec(['nginx', '-s', 'reload']);
+      await container.copyContentToContainer([{ content: render(port), target: conf, mode: 0o644 }]);
+      const r = await container.exec(['nginx', ...nginxArgs, '-s', 'reload']);
       if (r.exitCode !== 0) throw new HarnessArgumentError(`nginx rejected the new configuration: ${r.output}`);
       await servesGeneration(url, generation);
     },
     async close() {
       if (closed) return;
       closed = true;
-      await container.stop();
+      await instance.remove();
     },
     [Symbol.asyncDispose]: () => server.close(),
   };

@@ -83,7 +83,7 @@ export async function startServer(name: string, log: Log = () => {}): Promise<Se
   const def = definition(name);
   recordOwnStart(def.name);
   const t0 = performance.now();
-  if (await dockerAvailable()) {
+  if (await dockerAvailable(def.name)) {
     log(`${def.name}: starting a container (testcontainers)...`);
     const c = await def.startDocker();
     const version = await def.probe(c.url);
@@ -107,7 +107,7 @@ export async function startServer(name: string, log: Log = () => {}): Promise<Se
 export async function providerFor(name: string): Promise<ProviderKind> {
   const def = definition(name);
   if (envUrl(def)) return 'external';
-  return (await dockerAvailable()) ? 'docker' : 'local';
+  return (await dockerAvailable(def.name)) ? 'docker' : 'local';
 }
 
 const onDemand = new Map<string, Promise<Server>>();
@@ -280,7 +280,7 @@ async function probeUntilReady(def: ServiceDefinition, url: string, timeoutMs = 
 export async function startPrivateServer(name: string, options: ServerOptions = {}): Promise<PrivateServer> {
   const def = definition(name);
   const opts: ServerOptions = { durable: true, ...options };
-  if (await dockerAvailable()) {
+  if (await dockerAvailable(def.name)) {
     const { url, instance } = await def.startDockerPinned(opts);
     return new DockerPrivate(def, url, await probeUntilReady(def, url), instance);
   }
