@@ -3,7 +3,10 @@
 //    and redlock; lost updates = expected - final count.
 // 2. Uncontended acquire + release, one caller (throughput).
 // 3. Contended acquire -> read-modify-write -> release, 20 callers on one key (load).
-// This lock is the baseline of every ratio: naive ÷ POC and redlock ÷ POC.
+// This lock is the baseline of every ratio: naive ÷ POC and redlock ÷ POC. Every ratio is taken within
+// a round and published with the sign-test interval of its median over the rounds: the contended
+// redlock ÷ POC ratio changed side of 1.0 between two runs of the previous 5-round bench, so it gets
+// 12 short rounds (a 95% interval that excludes its two most extreme rounds on each side).
 import { runMain } from '@poc/kit';
 import { benchReport, compareLoad, compareThroughput, redisClient, serverFor, uniqueName } from '@poc/harness';
 import type { Redis } from 'ioredis';
@@ -16,6 +19,10 @@ const CONCURRENCY = 20;
 const COUNTER_INCREMENTS_PER_WORKER = 25;
 const COUNTER_ROUNDS = 3;
 const TTL_MS = 5_000;
+const CONTENDED_ROUNDS = 12;
+const CONTENDED_MS = 1_000;
+const UNCONTENDED_ROUNDS = 9;
+const UNCONTENDED_MS = 500;
 // Equivalent waits between attempts: 10-20 ms for all three (redlock's jitter is ± around its delay).
 const POC_RETRY = { retryDelayMs: 10, retryJitterMs: 10, acquireTimeoutMs: 30_000 };
 const NAIVE_RETRY = { retryDelayMs: 15, acquireTimeoutMs: 30_000 };
@@ -51,6 +58,10 @@ runMain(async () => {
         ttlMs: TTL_MS,
         retryWaitMs: '10-20 (all variants)',
         counterRun: `${CONCURRENCY} workers x ${COUNTER_INCREMENTS_PER_WORKER} increments x ${COUNTER_ROUNDS} rounds`,
+        counterIncrements: CONCURRENCY * COUNTER_INCREMENTS_PER_WORKER * COUNTER_ROUNDS,
+        contendedMsPerRound: `${CONTENDED_MS} per variant, after 500 ms of warm-up each`,
+        uncontendedMsPerRound: `${UNCONTENDED_MS} per variant`,
+        connections: `${CONCURRENCY} (one per worker, shared by the three variants; redlock gets one instance per connection)`,
         criticalSection: 'GET counter, PING, SET counter+1',
         redlock: '5.0.0-beta.2, one instance',
       },
@@ -77,9 +88,14 @@ runMain(async () => {
         id: `lost-updates-${name}`,
         title: `Lost updates, ${name} (of ${expected} increments)`,
         value: lost[name]!,
-        unit: 'lost',
       });
     }
+    report.add({
+      id: 'lost-updates-naive-share',
+      title: 'Lost updates, naive, share of all increments',
+      value: Math.round((1_000 * lost.naive!) / expected) / 10,
+      unit: '%',
+    });
 
     // 2. Uncontended: one caller, a fresh resource name per variant.
     const uncontended = await compareThroughput({
@@ -99,8 +115,8 @@ runMain(async () => {
           await lock.release();
         },
       },
-      rounds: 5,
-      timeMs: 1_000,
+      rounds: UNCONTENDED_ROUNDS,
+      timeMs: UNCONTENDED_MS,
     });
     report.add(uncontended);
 
@@ -114,19 +130,17 @@ runMain(async () => {
         redlock: (w) => variants.redlock(w, 'load'),
       },
       concurrency: CONCURRENCY,
-      durationMs: 1_500,
-      rounds: 5,
+      durationMs: CONTENDED_MS,
+      rounds: CONTENDED_ROUNDS,
     });
     report.add(contended);
 
-    const ratio = (c: typeof contended, variant: string): string =>
-      c.ratios.find((r) => r.variant === variant)!.median.toFixed(2);
-    const pct = (n: number): string => `${Math.round((100 * n) / expected)}%`;
     await report.finish(
-      `Under ${CONCURRENCY} concurrent workers the POC lost ${lost.poc} of ${expected} counter updates and redlock ${lost.redlock}, ` +
-        `while the naive GET-then-SET lock lost ${lost.naive} (${pct(lost.naive!)}); ` +
-        `contended throughput naive ÷ POC = ${ratio(contended, 'naive')}x, redlock ÷ POC = ${ratio(contended, 'redlock')}x; ` +
-        `uncontended acquire+release naive ÷ POC = ${ratio(uncontended, 'naive')}x, redlock ÷ POC = ${ratio(uncontended, 'redlock')}x.`,
+      "The roadmap's claim, 100% mutual exclusion under contention: of {param:counterIncrements} counter updates by " +
+        '{param:concurrency} concurrent workers the POC lost {fact:lost-updates-poc} and redlock {fact:lost-updates-redlock}, ' +
+        'the naive GET-then-SET lock {fact:lost-updates-naive} ({fact:lost-updates-naive-share}). ' +
+        'Contended throughput, redlock ÷ POC: {ratio:contended/redlock}; naive ÷ POC: {ratio:contended/naive}. ' +
+        'Uncontended acquire + release, redlock ÷ POC: {ratio:uncontended/redlock}; naive ÷ POC: {ratio:uncontended/naive}.',
     );
   } finally {
     const raw = redisClient(server.url); // no keyPrefix: KEYS patterns are not prefixed, UNLINK keys would be

@@ -4,11 +4,20 @@
 //    we know), then a burst of 10 requests 25 ms before that window's end and 10 more 25 ms after it.
 //    The 20 burst requests fall within ~50 ms after one admitted request, so at most 9 should pass.
 // 2. Atomicity (facts): 100 connections consume once each on one key with limit 37 at the same moment.
-// 3. Throughput (load): many clients mostly admitted, and one abusive client mostly denied.
-// rate-limiter-flexible's RateLimiterRedis (a fixed window that starts at a key's first request) is
-// the baseline of every ratio.
+// 3. The sliding counter's admission rule (facts), on an injected clock: this package's counter admits
+//    when estimate + cost <= limit (estimate = prev x (window - elapsed) / window + curr). The worked
+//    examples it descends from (Xu; Cloudflare) admit while the estimate is below the limit, which lets
+//    one more request through whenever the estimate is within 1 of the limit. The same request
+//    sequences go through this package's Redis scripts (sliding log, sliding counter) and through a
+//    model of each rule; the model of this package's rule must agree with its script exactly.
+// 4. Throughput (load): many clients mostly admitted, and one abusive client mostly denied. For the
+//    hot client rate-limiter-flexible is also run as its docs advise against abusive clients
+//    (inMemoryBlockOnConsumed = points: once a key is over its limit, this process answers "denied"
+//    from memory until the window resets, without a Redis round trip); both are reported.
+// rate-limiter-flexible's RateLimiterRedis (a fixed window that starts at a key's first request), as
+// configured by default, is the baseline of every ratio.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runMain } from '@poc/kit';
+import { ManualClock, runMain } from '@poc/kit';
 import { benchReport, compareLoad, redisClient, serverFor, uniqueName } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -29,6 +38,13 @@ const CONCURRENCY = 32;
 const CLIENT_KEYS = 1_000;
 const LOAD_LIMIT = 100;
 const HOT_LIMIT = 1_000;
+const ROUNDS = 6;
+const LOAD_MS = 750;
+// The admission-rule runs: limit 10 per 60 s window (a long window, so keys written on the injected
+// clock cannot expire in real time before they are read), RULE_WINDOWS windows per traffic pattern.
+const RULE_LIMIT = 10;
+const RULE_WINDOW_MS = 60_000;
+const RULE_WINDOWS = 10;
 
 /** One interface for both: admitted or not. rate-limiter-flexible rejects with a RateLimiterRes when over. */
 type Consume = (key: string) => Promise<boolean>;
@@ -41,8 +57,17 @@ function flexible(
   points: number,
   durationSec: number,
   keyPrefix: string,
+  options: { inMemoryBlock?: boolean } = {},
 ): { consume: Consume; limiter: RateLimiterRedis } {
-  const limiter = new RateLimiterRedis({ storeClient: client, points, duration: durationSec, keyPrefix });
+  const limiter = new RateLimiterRedis({
+    storeClient: client,
+    points,
+    duration: durationSec,
+    keyPrefix,
+    // The library's advice against abusive clients: block a key in this process's memory once it has
+    // consumed its points, until its window resets (no inMemoryBlockDuration: msBeforeNext is used).
+    ...(options.inMemoryBlock ? { inMemoryBlockOnConsumed: points } : {}),
+  });
   const consume: Consume = (key) =>
     limiter.consume(key).then(
       () => true,
@@ -93,6 +118,58 @@ async function edgeRun(
   return { admitted, gapMs: secondSentAt - firstSentAt, onTime: firstAnsweredAt < edge && secondSentAt >= edge };
 }
 
+/**
+ * The sliding-window counter's decision as a pure function of the two counts, for the rules compared:
+ *   strict  : estimate + 1 <= limit  (this package's script, cost 1)
+ *   below   : estimate < limit       (Xu's worked example rounds the estimate down and admits while it
+ *                                     is below the limit; Cloudflare's example: 49.5 against a limit of 50)
+ * Only admitted requests are counted, as in this package's script. Integers throughout, as in the script.
+ */
+function counterModel(rule: 'strict' | 'below', limit: number, windowMs: number): (now: number) => boolean {
+  const counts = new Map<number, number>();
+  return (now) => {
+    const index = Math.floor(now / windowMs);
+    const elapsed = now % windowMs;
+    const curr = counts.get(index) ?? 0;
+    const scaled = (counts.get(index - 1) ?? 0) * (windowMs - elapsed) + curr * windowMs; // estimate x window
+    const admit = rule === 'strict' ? scaled + windowMs <= limit * windowMs : scaled < limit * windowMs;
+    if (admit) counts.set(index, curr + 1);
+    return admit;
+  };
+}
+
+/** The most admissions inside any window of windowMs (times sorted): the exact sliding-window count. */
+function mostInAnyWindow(times: readonly number[], windowMs: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[j]! <= times[i]! - windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+/** Request times (ms after the start) of the traffic patterns of the admission-rule runs. */
+function rulePatterns(): Record<string, { title: string; times: number[] }> {
+  const span = RULE_WINDOWS * RULE_WINDOW_MS;
+  const every = (gap: number, offset = 0): number[] =>
+    Array.from({ length: Math.floor((span - offset) / gap) }, (_, k) => Math.round(offset + k * gap));
+  // A seeded Poisson process at the limit's rate (a linear congruential generator: same times every run).
+  let seed = 20_240_601;
+  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const poisson: number[] = [];
+  for (let t = -Math.log(1 - random()) * (RULE_WINDOW_MS / RULE_LIMIT); t < span;) {
+    poisson.push(Math.floor(t));
+    t += -Math.log(1 - random()) * (RULE_WINDOW_MS / RULE_LIMIT);
+  }
+  const gap = RULE_WINDOW_MS / RULE_LIMIT;
+  return {
+    flood: { title: `a client sending 6x the limit, evenly`, times: every(gap / 6) },
+    'at-limit': { title: 'a client sending exactly at the limit, evenly (mid-slot)', times: every(gap, gap / 2) },
+    'under-limit': { title: 'a client sending at 90% of the limit, evenly', times: every(gap / 0.9) },
+    poisson: { title: 'random (Poisson) arrivals averaging the limit', times: poisson },
+  };
+}
+
 runMain(async () => {
   const server = await serverFor('redis');
   const prefix = `${uniqueName('rlbench')}:`;
@@ -108,7 +185,12 @@ runMain(async () => {
         concurrency: CONCURRENCY,
         manyClients: `${CLIENT_KEYS} keys round-robin, limit ${LOAD_LIMIT}/1 s each`,
         hotClient: `1 key, limit ${HOT_LIMIT}/1 s`,
-        rateLimiterFlexible: '11.4.0 RateLimiterRedis, ioredis client',
+        msPerVariantPerRound: `${LOAD_MS}, after 500 ms of warm-up each`,
+        rateLimiterFlexible:
+          '11.4.0 RateLimiterRedis on the same ioredis client; defaults, and for the hot client also inMemoryBlockOnConsumed = points',
+        slidingCounterRule:
+          'admit when prev x (window - elapsed) / window + curr + cost <= limit; only admitted requests counted',
+        ruleRuns: `limit ${RULE_LIMIT} per ${RULE_WINDOW_MS / 1_000} s window, ${RULE_WINDOWS} windows per pattern, injected clock`,
       },
       services: ['redis'],
     });
@@ -134,10 +216,9 @@ runMain(async () => {
         return Date.now() + res.msBeforeNext;
       },
     };
-    const edgeCounts: Record<string, number[]> = {};
     let missedSlots = 0;
     for (const [name, v] of Object.entries(edgeVariants)) {
-      const counts: number[] = (edgeCounts[name] = []);
+      const counts: number[] = [];
       let maxGap = 0;
       for (let round = 0; round < EDGE_ROUNDS; round++) {
         let run = await edgeRun(v.consume, `edge-${round}`, v.windowEnd);
@@ -192,7 +273,73 @@ runMain(async () => {
       });
     }
 
-    // 3. Throughput. Every variant uses the same single connection, as one API process would.
+    // 3. The admission rule: the same request times through the scripts and the models.
+    const patterns = rulePatterns();
+    const costs: Record<string, number> = {};
+    const steadyCosts: Record<string, number> = {};
+    for (const [id, pattern] of Object.entries(patterns)) {
+      const start = Math.ceil(Date.now() / RULE_WINDOW_MS) * RULE_WINDOW_MS; // a window boundary
+      const clock = new ManualClock(start);
+      const log = slidingWindowLog({
+        redis,
+        limit: RULE_LIMIT,
+        windowMs: RULE_WINDOW_MS,
+        clock,
+        prefix: `rule-log-${id}`,
+      });
+      const counter = slidingWindowCounter({
+        redis,
+        limit: RULE_LIMIT,
+        windowMs: RULE_WINDOW_MS,
+        clock,
+        prefix: `rule-counter-${id}`,
+      });
+      const strict = counterModel('strict', RULE_LIMIT, RULE_WINDOW_MS);
+      const below = counterModel('below', RULE_LIMIT, RULE_WINDOW_MS);
+      const admitted: Record<'log' | 'counter' | 'strict' | 'below', number[]> = {
+        log: [],
+        counter: [],
+        strict: [],
+        below: [],
+      };
+      for (const t of pattern.times) {
+        await clock.advance(start + t - clock.now());
+        if ((await log.consume('client')).allowed) admitted.log.push(t);
+        if ((await counter.consume('client')).allowed) admitted.counter.push(t);
+        if (strict(start + t)) admitted.strict.push(t);
+        if (below(start + t)) admitted.below.push(t);
+      }
+      if (admitted.counter.join() !== admitted.strict.join())
+        throw new Error(`rule run ${id}: the model of estimate + 1 <= limit disagrees with the sliding-counter script`);
+      const line = (k: keyof typeof admitted): string =>
+        `${admitted[k].length} (at most ${mostInAnyWindow(admitted[k], RULE_WINDOW_MS)} in any ${RULE_WINDOW_MS / 1_000} s)`;
+      process.stderr.write(
+        `  rule ${id}: sent ${pattern.times.length}; log ${line('log')}, counter ${line('counter')}, estimate < limit ${line('below')}\n`,
+      );
+      report.add({
+        id: `rule-${id}`,
+        title: `Admitted of ${pattern.times.length} sent by ${pattern.title}, limit ${RULE_LIMIT} per ${RULE_WINDOW_MS / 1_000} s, ${RULE_WINDOWS} windows: sliding log · this counter (estimate + 1 <= limit) · estimate < limit`,
+        value: `${line('log')} · ${line('counter')} · ${line('below')}`,
+      });
+      costs[id] = admitted.below.length - admitted.counter.length;
+      // After the first window (which starts with an empty previous window), per window.
+      const later = (k: keyof typeof admitted): number => admitted[k].filter((t) => t >= RULE_WINDOW_MS).length;
+      steadyCosts[id] = (later('below') - later('counter')) / (RULE_WINDOWS - 1);
+    }
+    report.add({
+      id: 'rule-cost-flood',
+      title: `Requests per ${RULE_WINDOW_MS / 1_000} s window (after the first) that this counter denied and estimate < limit admitted, under the flood (limit ${RULE_LIMIT})`,
+      value: Math.round(10 * steadyCosts.flood!) / 10,
+      unit: 'per window',
+    });
+    report.add({
+      id: 'rule-cost-at-limit',
+      title:
+        'Requests of a client sending exactly at the limit that this counter denied and estimate < limit admitted, of all it sent',
+      value: `${costs['at-limit']!} of ${patterns['at-limit']!.times.length}`,
+    });
+
+    // 4. Throughput. Every variant uses the same single connection, as one API process would.
     const loadVariants = (limit: number, tag: string): Record<string, Consume> => ({
       'rate-limiter-flexible': flexible(redis, limit, 1, `${tag}-rlf`).consume,
       ...Object.fromEntries(
@@ -211,30 +358,35 @@ runMain(async () => {
         Object.entries(many).map(([name, consume]) => [name, () => consume(`client-${next++ % CLIENT_KEYS}`)]),
       ),
       concurrency: CONCURRENCY,
-      durationMs: 1_000,
-      rounds: 5,
+      durationMs: LOAD_MS,
+      rounds: ROUNDS,
     });
     report.add(manyClients);
 
-    const hot = loadVariants(HOT_LIMIT, 'hot');
+    const hot = {
+      ...loadVariants(HOT_LIMIT, 'hot'),
+      'rate-limiter-flexible (in-memory block)': flexible(redis, HOT_LIMIT, 1, 'hot-rlf-mem', { inMemoryBlock: true })
+        .consume,
+    };
     const hotClient = await compareLoad({
       id: 'hot-client',
       title: `One abusive client (limit ${HOT_LIMIT}/s): mostly denied`,
       variants: Object.fromEntries(Object.entries(hot).map(([name, consume]) => [name, () => consume('abuser')])),
       concurrency: CONCURRENCY,
-      durationMs: 1_000,
-      rounds: 5,
+      durationMs: LOAD_MS,
+      rounds: ROUNDS,
     });
     report.add(hotClient);
 
-    const r = (c: typeof manyClients, v: string): string => c.ratios.find((x) => x.variant === v)!.median.toFixed(2);
-    const most = (name: string): number => Math.max(...edgeCounts[name]!);
     await report.finish(
-      `Of 20 requests sent in two bursts ~50 ms apart around a window edge (limit 10/s, 1 already used), at most ${most('sliding-log')} passed the sliding log, ` +
-        `${most('sliding-counter')} the sliding counter, ${most('fixed-window')} the fixed window and ${most('rate-limiter-flexible')} rate-limiter-flexible; ` +
-        `throughput ÷ rate-limiter-flexible, many clients: ` +
-        `sliding log ${r(manyClients, 'sliding-log')}x, counter ${r(manyClients, 'sliding-counter')}x, fixed ${r(manyClients, 'fixed-window')}x; ` +
-        `one hot client: sliding log ${r(hotClient, 'sliding-log')}x, counter ${r(hotClient, 'sliding-counter')}x, fixed ${r(hotClient, 'fixed-window')}x.`,
+      "The roadmap's claim, accuracy at window edges vs a fixed window: of 20 requests sent in two bursts ~50 ms apart around a window edge " +
+        '(limit 10/s, 1 already used; per round) the sliding log admitted {fact:edge-sliding-log}, the sliding counter ' +
+        '{fact:edge-sliding-counter}, the fixed window {fact:edge-fixed-window} and rate-limiter-flexible {fact:edge-rate-limiter-flexible}. ' +
+        'The counter admits when estimate + 1 <= limit, one request stricter than "estimate < limit": under a flood it admitted ' +
+        '{fact:rule-cost-flood} fewer (limit 10), and it denied {fact:rule-cost-at-limit} requests of a client sending exactly at the limit. Throughput ÷ rate-limiter-flexible, many clients: sliding log ' +
+        '{ratio:many-clients/sliding-log}, counter {ratio:many-clients/sliding-counter}, fixed {ratio:many-clients/fixed-window}; ' +
+        'one hot client: sliding log {ratio:hot-client/sliding-log}, counter {ratio:hot-client/sliding-counter}, fixed ' +
+        '{ratio:hot-client/fixed-window}, and rate-limiter-flexible with its in-memory block {ratio:hot-client/rate-limiter-flexible (in-memory block)}.',
     );
   } finally {
     const raw = redisClient(server.url); // no keyPrefix: KEYS patterns are not prefixed, UNLINK keys would be
