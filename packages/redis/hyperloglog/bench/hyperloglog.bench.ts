@@ -3,15 +3,21 @@
 //    exact SET key holding the same items, the saving, and the HLL's relative error.
 // 2. The error over many inputs: 20 independent sets of 10^5 items (different item names), so the
 //    error is seen as a distribution, not one lucky or unlucky draw.
-// 3. Throughput of adding new items: PFADD vs SADD, 100 new items per command (sequential,
-//    compareThroughput). The SET is the baseline of the ratio.
+// 3. Throughput of adding new items: PFADD vs SADD, 100 new items per command, one caller. Same work
+//    and same state for both: each sample starts from an empty key and sends the same
+//    THROUGHPUT_COMMANDS batches of new items (so the SET does not grow from round to round while
+//    the HLL stays 12 KiB); interleaved rounds (harness compareRounds). The SET is the baseline.
 import { runMain } from '@poc/kit';
-import { benchReport, compareThroughput, redisNamespace } from '@poc/harness';
+import { benchProfile, benchReport, compareRounds, redisNamespace, type RoundSample } from '@poc/harness';
 import { HLL_STANDARD_ERROR, exactSet, hyperLogLog, relativeError } from '../src/index.ts';
 
 const SIZES = [10_000, 100_000, 1_000_000];
 const BATCH = 1_000;
 const THROUGHPUT_BATCH = 100;
+const THROUGHPUT_COMMANDS = benchProfile() === 'short' ? 100 : 2_000; // 200 000 new items per sample
+const TRIALS = 20;
+const TRIAL_SIZE = 100_000;
+const ROUNDS = 9; // the 95% interval of the median ratio is then the 2nd to the 8th of the 9 per-round ratios
 const itemName = (i: number): string => `visitor:${i}`;
 
 runMain(async () => {
@@ -21,19 +27,29 @@ runMain(async () => {
   const exact = exactSet(redis, { batchSize: BATCH });
 
   try {
+    const persistence = (
+      await Promise.all(
+        ['appendonly', 'appendfsync', 'save'].map(async (name) => {
+          const [, value] = (await redis.config('GET', name)) as [string, string];
+          return `${name}=${value === '' ? '""' : value}`;
+        }),
+      )
+    ).join(' ');
     const report = benchReport({
       parameters: {
         sizes: SIZES.join(', '),
         itemFormat: '"visitor:<n>" (9-14 bytes)',
         loadBatch: `${BATCH} items per PFADD/SADD, pipelined`,
         throughputBatch: `${THROUGHPUT_BATCH} new items per command`,
+        throughputCommandsPerSample: `${THROUGHPUT_COMMANDS}, sequential, one caller, starting from an empty key`,
+        redisPersistence: persistence,
         memory: 'MEMORY USAGE key SAMPLES 0',
+        errorTrials: TRIALS,
         hllStandardError: `${(HLL_STANDARD_ERROR * 100).toFixed(2)}% (1.04/sqrt(16384))`,
       },
       services: ['redis'],
     });
 
-    const summary: Array<{ n: number; hllBytes: number; setBytes: number; saving: number; error: number }> = [];
     for (const n of SIZES) {
       const items = Array.from({ length: n }, (_, i) => itemName(i));
       await hll.add(`hll:${n}`, items);
@@ -44,7 +60,6 @@ runMain(async () => {
       const setBytes = await exact.memoryBytes(`set:${n}`);
       const saving = 1 - hllBytes / setBytes;
       const error = relativeError(estimate, truth);
-      summary.push({ n, hllBytes, setBytes, saving, error });
       process.stderr.write(
         `  n=${n}: HLL ${hllBytes} B, SET ${setBytes} B, saving ${(saving * 100).toFixed(2)}%, estimate ${estimate} (error ${(error * 100).toFixed(3)}%)\n`,
       );
@@ -77,8 +92,6 @@ runMain(async () => {
       await redis.unlink(`hll:${n}`, `set:${n}`);
     }
 
-    const TRIALS = 20;
-    const TRIAL_SIZE = 100_000;
     const errors: number[] = [];
     for (let t = 0; t < TRIALS; t++) {
       await hll.add(
@@ -107,30 +120,39 @@ runMain(async () => {
     });
     report.add({ id: 'trials-within-1pct', title: `Sets counted within 1% (of ${TRIALS})`, value: within1 });
 
-    let next = 0;
-    const batch = (): string[] => Array.from({ length: THROUGHPUT_BATCH }, () => itemName(10_000_000 + next++));
-    const throughput = await compareThroughput({
+    // Items 10 000 000 and up: none of them is in any key yet. Every sample adds the same items.
+    const batches = Array.from({ length: THROUGHPUT_COMMANDS }, (_, c) =>
+      Array.from({ length: THROUGHPUT_BATCH }, (_, i) => itemName(10_000_000 + c * THROUGHPUT_BATCH + i)),
+    );
+    // A failed command rejects and fails the bench: there is no partial result to count.
+    const addAll = async (key: string, add: (items: string[]) => Promise<number>): Promise<RoundSample> => {
+      await redis.unlink(key);
+      const t0 = performance.now();
+      for (const items of batches) await add(items);
+      const seconds = (performance.now() - t0) / 1_000;
+      await redis.unlink(key);
+      return { ops: batches.length, seconds };
+    };
+    const variants = {
+      sadd: () => addAll('tp:set', (items) => redis.sadd('tp:set', ...items)),
+      pfadd: () => addAll('tp:hll', (items) => redis.pfadd('tp:hll', ...items)),
+    };
+    await variants.sadd(); // the same untimed warm-up for both
+    await variants.pfadd();
+    const throughput = await compareRounds({
       id: 'add-throughput',
-      title: `Adding ${THROUGHPUT_BATCH} new items per command, one caller`,
-      variants: {
-        sadd: () => redis.sadd('tp:set', ...batch()),
-        pfadd: () => redis.pfadd('tp:hll', ...batch()),
-      },
-      rounds: 5,
-      timeMs: 1_000,
+      title: `Adding ${THROUGHPUT_BATCH} new items per command, one caller, ${THROUGHPUT_COMMANDS} commands from an empty key`,
+      variants,
+      rounds: ROUNDS,
+      unit: 'commands/s',
     });
     report.add(throughput);
 
-    const big = summary.at(-1)!;
-    const small = summary[0]!;
-    const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    const kb = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
-    const pct = (x: number, d = 2): string => `${(x * 100).toFixed(d)}%`;
     await report.finish(
-      `At 1,000,000 distinct items the HyperLogLog took ${kb(big.hllBytes)} against ${mb(big.setBytes)} for the exact SET (${pct(big.saving)} less) ` +
-        `with ${pct(big.error)} error; at 10,000 items ${kb(small.hllBytes)} vs ${kb(small.setBytes)} (${pct(small.saving, 1)} less, ${pct(small.error)} error); ` +
-        `over ${TRIALS} sets of 100,000 items the mean error was ${pct(meanError)} (${within1} of ${TRIALS} within 1%); ` +
-        `PFADD ÷ SADD throughput = ${throughput.ratios[0]!.median.toFixed(2)}x.`,
+      'At 1,000,000 distinct items the HyperLogLog took {fact:hll-bytes-1000000} against {fact:set-bytes-1000000} for the exact SET ' +
+        '({fact:saving-1000000} less) with {fact:error-1000000} error; at 10,000 items {fact:hll-bytes-10000} vs {fact:set-bytes-10000} ' +
+        '({fact:saving-10000} less, {fact:error-10000} error); over {param:errorTrials} sets of 100,000 items the mean error was ' +
+        '{fact:trials-mean-error} ({fact:trials-within-1pct} of {param:errorTrials} within 1%); PFADD ÷ SADD throughput = {ratio:add-throughput/pfadd}.',
     );
   } finally {
     await ns.close();

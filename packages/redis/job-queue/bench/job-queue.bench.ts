@@ -3,7 +3,8 @@
 // records its completion, and the producer's operation ends when the completion is observed. So one
 // operation = enqueue -> processed, and its latency is the end-to-end latency of a job.
 //   poc              this queue (LPUSH + BLMOVE, Lua claim/ack), 2 workers
-//   bullmq           BullMQ 5.81.5 Queue + 2 Workers on the same Redis
+//   bullmq           BullMQ 5.81.5 Queue + 2 Workers on the same Redis, set up as its docs advise
+//                    (maxRetriesPerRequest: null, removeOnComplete / removeOnFail)
 //   pg-poll-<N>ms    the usual PostgreSQL table queue: 2 workers loop on
 //                    SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1, process, DELETE, COMMIT,
 //                    and sleep N ms whenever the table has nothing for them
@@ -11,31 +12,64 @@
 //    and with polling it is dominated by the poll interval.
 //    In this closed loop the next job arrives right after a poller finished one, which flatters a
 //    poller that loops at once after a job (it often catches the next job without sleeping).
-// 2. Random arrivals: one job at a time after a random pause (uniform in [0, gap)), so jobs land at a
-//    random point of the pollers' sleep. Enqueue -> processed is timed per job (harness measure()).
+// 2. Random arrivals: one job at a time after a random, untimed pause, so jobs land at a random point
+//    of the pollers' sleep. Two comparisons, each with the same pauses for every variant in it:
+//    pauses of 0-100 ms for the POC, BullMQ and the 100 ms poller; pauses of 0-1 s for the POC and the
+//    1 s poller. Interleaved rounds (compareRounds): a round's rate is jobs ÷ the time spent waiting
+//    for them, and every job's wait is kept for the latency percentiles.
 // 3. A busy queue: 16 producers at once. Pollers rarely sleep, so this is closer to raw throughput.
-// This POC is the baseline of every ratio (variant ÷ POC ops/s).
+// Same state: before each timed run (and warm-up) the PostgreSQL tables are truncated (no dead tuples
+// carried over); the Redis queues are empty after every run (all jobs completed, none kept).
+// Baselines, so that every ratio reads as "times the baseline's rate": the slowest variant where the
+// pollers are compared (quiet queue: the 1 s poller; random arrivals: the poller of that comparison),
+// this POC in the busy queue (where the question is POC vs BullMQ).
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  benchProfile,
   benchReport,
   compareLoad,
-  measure,
+  compareRounds,
+  latencySummary,
   postgresDatabase,
   redisClient,
   redisNamespace,
   serverFor,
   uniqueName,
+  type Comparison,
+  type RoundSample,
 } from '@poc/harness';
 import { runMain } from '@poc/kit';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { jobQueue, type QueueWorker } from '../src/index.ts';
 
+const short = benchProfile() === 'short';
 const WORKERS = 2;
 const BUSY_PRODUCERS = 16;
-const POLL_INTERVALS_MS = [100, 1_000];
-const DURATION_MS = 2_000;
-const ROUNDS = 5;
+const POLL_INTERVALS_MS = [100, 1_000] as const;
+const DURATION_MS = 1_000;
+const WARMUP_MS = 300;
+const ROUNDS = 6; // the fewest that give a 95% interval (min–max of the per-round ratios)
+// Random arrivals: per comparison, the pause range before each job and the jobs per variant per round.
+const ARRIVALS = {
+  fast: { gapMs: 100, jobs: short ? 2 : 10 },
+  slow: { gapMs: 1_000, jobs: short ? 2 : 5 },
+} as const;
+const JOB_TIMEOUT_MS = 15_000;
+
+async function serverSettings(redis: Redis, pool: pg.Pool): Promise<{ redis: string; postgres: string }> {
+  const redisConf = await Promise.all(
+    ['appendonly', 'appendfsync', 'save', 'maxmemory-policy'].map(async (name) => {
+      const [, value] = (await redis.config('GET', name)) as [string, string];
+      return `${name}=${value === '' ? '""' : value}`;
+    }),
+  );
+  const { rows } = await pool.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name`,
+  );
+  return { redis: redisConf.join(' '), postgres: rows.map((r) => `${r.name}=${r.setting}`).join(' ') };
+}
 
 runMain(async () => {
   const redisServer = await serverFor('redis');
@@ -50,11 +84,23 @@ runMain(async () => {
     waiting.get(key)?.();
     waiting.delete(key);
   };
+  /** enqueue -> processed; rejects (an error the harness counts) if the job is not processed in time. */
   async function roundTrip(enqueue: (key: string) => Promise<unknown>): Promise<void> {
     const key = `k${++seq}`;
-    const done = new Promise<void>((resolve) => waiting.set(key, resolve));
-    await enqueue(key);
-    await done;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      waiting.set(key, resolve);
+      timer = setTimeout(() => {
+        waiting.delete(key);
+        reject(new Error(`job ${key} not processed within ${JOB_TIMEOUT_MS} ms`));
+      }, JOB_TIMEOUT_MS);
+    });
+    try {
+      await enqueue(key);
+      await done;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   // --- the POC -----------------------------------------------------------------------------------------
@@ -90,6 +136,9 @@ runMain(async () => {
     await pool.query(
       `CREATE TABLE jobs_${pollMs} (id bigserial PRIMARY KEY, key text NOT NULL, payload jsonb NOT NULL, run_at timestamptz NOT NULL DEFAULT now())`,
     );
+    // run_at <= statement_timestamp(), not now(): inside BEGIN, now() is when the transaction began,
+    // one round trip before the SELECT, and a job committed in between would be skipped until the
+    // next poll. The SELECT's own start time lets the poller see every job committed before it ran.
     for (let w = 0; w < WORKERS; w++) {
       const client = await db.client();
       pollers.push(
@@ -97,7 +146,7 @@ runMain(async () => {
           while (!stopping) {
             await client.query('BEGIN');
             const { rows } = await client.query<{ id: string; key: string }>(
-              `SELECT id, key FROM jobs_${pollMs} WHERE run_at <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+              `SELECT id, key FROM jobs_${pollMs} WHERE run_at <= statement_timestamp() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
             );
             const job = rows[0];
             if (!job) {
@@ -113,6 +162,11 @@ runMain(async () => {
       );
     }
   }
+  /** Fresh state for a PostgreSQL variant: the (empty) table truncated, so no dead tuples carry over. */
+  const fresh = async (variant: string): Promise<void> => {
+    const pollMs = POLL_INTERVALS_MS.find((ms) => variant === `pg-poll-${ms}ms`);
+    if (pollMs !== undefined) await pool.query(`TRUNCATE jobs_${pollMs}`);
+  };
 
   const variants = (): Record<string, () => Promise<void>> => {
     const v: Record<string, () => Promise<void>> = {
@@ -128,75 +182,123 @@ runMain(async () => {
   };
 
   try {
+    const settings = await serverSettings(redis, pool);
     const report = benchReport({
       parameters: {
         workersPerSystem: WORKERS,
         busyProducers: BUSY_PRODUCERS,
         pollIntervalsMs: POLL_INTERVALS_MS.join(' and '),
-        durationMsPerRound: DURATION_MS,
+        durationMsPerRun: DURATION_MS,
+        warmupMsPerVariant: WARMUP_MS,
+        randomArrivals: `${ARRIVALS.fast.jobs} jobs per variant per round after 0-${ARRIVALS.fast.gapMs} ms pauses (POC, BullMQ, 100 ms poller); ${ARRIVALS.slow.jobs} after 0-${ARRIVALS.slow.gapMs} ms pauses (POC, 1 s poller)`,
         handler: 'empty (measures the queue, not the work)',
-        bullmq: '5.81.5, same Redis',
-        postgresDurability: 'shared bench server (fsync off: favours PostgreSQL)',
+        bullmq: '5.81.5, same Redis, maxRetriesPerRequest null, removeOnComplete/removeOnFail, worker concurrency 1',
+        freshState: 'PostgreSQL tables truncated before every run; Redis queues empty after every run',
+        connections: `POC: 1 shared + a blocking one per worker; BullMQ: 1 for the Queue + its own per Worker; PostgreSQL: pool of ${BUSY_PRODUCERS + 2} for producers + 1 per poller`,
+        redisPersistence: settings.redis,
+        postgresDurability: settings.postgres,
       },
       services: ['redis', 'postgres'],
     });
 
-    const quiet = await compareLoad({
-      id: 'quiet-queue',
-      title: 'Quiet queue: enqueue -> processed, one producer at a time',
-      variants: variants(),
-      concurrency: 1,
-      durationMs: DURATION_MS,
-      rounds: ROUNDS,
-    });
-    report.add(quiet);
+    report.add(
+      await compareLoad({
+        id: 'quiet-queue',
+        title: 'Quiet queue: enqueue -> processed, one producer at a time',
+        variants: variants(),
+        baseline: 'pg-poll-1000ms',
+        concurrency: 1,
+        durationMs: DURATION_MS,
+        warmupMs: WARMUP_MS,
+        rounds: ROUNDS,
+        beforeEach: fresh,
+      }),
+    );
 
-    // Random arrivals: the pause is not timed; its range covers a whole poll cycle of the slowest poller.
-    const arrivals: Record<string, { gapMs: number; samples: number }> = {
-      poc: { gapMs: 100, samples: 40 },
-      bullmq: { gapMs: 100, samples: 40 },
-      'pg-poll-100ms': { gapMs: 100, samples: 40 },
-      'pg-poll-1000ms': { gapMs: 1_000, samples: 16 },
-    };
-    const random: Record<string, number> = {};
-    for (const [name, run] of Object.entries(variants())) {
-      const { gapMs, samples } = arrivals[name]!;
-      const m = await measure({
-        id: `random-arrivals-${name}`,
-        title: `Random arrivals (pause 0-${gapMs} ms): enqueue -> processed, ${name}`,
-        samples,
-        warmup: 1,
-        run: async () => {
+    // Random arrivals: the pause is not timed; its range covers a whole poll cycle of the comparison's poller.
+    const all = variants();
+    const arrivals = async (
+      id: string,
+      title: string,
+      names: string[],
+      { gapMs, jobs }: { gapMs: number; jobs: number },
+      baseline: string,
+    ): Promise<Comparison> => {
+      const waits = new Map<string, number[]>(names.map((name) => [name, []]));
+      const sample = async (name: string, count: number, record: boolean): Promise<RoundSample> => {
+        await fresh(name);
+        let waited = 0;
+        let ok = 0;
+        let errors = 0;
+        for (let i = 0; i < count; i++) {
           await sleep(Math.random() * gapMs);
           const t0 = performance.now();
-          await run();
-          return performance.now() - t0;
-        },
+          try {
+            await all[name]!();
+            const ms = performance.now() - t0;
+            waited += ms;
+            ok++;
+            if (record) waits.get(name)!.push(ms);
+          } catch {
+            waited += performance.now() - t0;
+            errors++;
+          }
+        }
+        return { ops: ok, seconds: waited / 1_000, errors };
+      };
+      for (const name of names) await sample(name, 2, false); // warm-up: 2 jobs each
+      const c = await compareRounds({
+        id,
+        title,
+        variants: Object.fromEntries(names.map((name) => [name, () => sample(name, jobs, true)])),
+        baseline,
+        rounds: ROUNDS,
+        kind: 'load',
+        concurrency: 1,
+        unit: 'jobs/s of waiting',
       });
-      random[name] = m.summary.median;
-      report.add(m);
-    }
+      return { ...c, variants: c.variants.map((v) => ({ ...v, latencyMs: latencySummary(waits.get(v.name)!) })) };
+    };
+    const rate = '(ops/s = jobs ÷ time spent waiting for them)';
+    report.add(
+      await arrivals(
+        'random-arrivals',
+        `Random arrivals, pauses of 0-${ARRIVALS.fast.gapMs} ms: one job at a time, enqueue -> processed ${rate}`,
+        ['poc', 'bullmq', 'pg-poll-100ms'],
+        ARRIVALS.fast,
+        'pg-poll-100ms',
+      ),
+    );
+    report.add(
+      await arrivals(
+        'random-arrivals-1s',
+        `Random arrivals, pauses of 0-${ARRIVALS.slow.gapMs} ms: one job at a time, enqueue -> processed ${rate}`,
+        ['poc', 'pg-poll-1000ms'],
+        ARRIVALS.slow,
+        'pg-poll-1000ms',
+      ),
+    );
 
     const { [`pg-poll-${POLL_INTERVALS_MS[1]}ms`]: _slow, ...busyVariants } = variants();
-    const busy = await compareLoad({
-      id: 'busy-queue',
-      title: `Busy queue: enqueue -> processed, ${BUSY_PRODUCERS} producers at once`,
-      variants: busyVariants,
-      concurrency: BUSY_PRODUCERS,
-      durationMs: DURATION_MS,
-      rounds: ROUNDS,
-    });
-    report.add(busy);
+    report.add(
+      await compareLoad({
+        id: 'busy-queue',
+        title: `Busy queue: enqueue -> processed, ${BUSY_PRODUCERS} producers at once`,
+        variants: busyVariants,
+        concurrency: BUSY_PRODUCERS,
+        durationMs: DURATION_MS,
+        warmupMs: WARMUP_MS,
+        rounds: ROUNDS,
+        beforeEach: fresh,
+      }),
+    );
 
-    const speedup = (c: typeof quiet, name: string): string =>
-      (1 / c.ratios.find((r) => r.variant === name)!.median).toFixed(c === quiet ? 0 : 1);
-    const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
-    const times = (name: string): string => (random[name]! / random.poc!).toFixed(0);
     await report.finish(
-      `With random arrivals a job was processed ${ms(random.poc!)} ms (median) after enqueue with the POC, ${ms(random.bullmq!)} ms with BullMQ, ` +
-        `${ms(random['pg-poll-100ms']!)} ms (${times('pg-poll-100ms')}x longer) with a 100 ms PostgreSQL poller and ${ms(random['pg-poll-1000ms']!)} ms (${times('pg-poll-1000ms')}x) with a 1 s poller; ` +
-        `one-at-a-time jobs/s POC ÷ pollers = ${speedup(quiet, 'pg-poll-100ms')}x and ${speedup(quiet, 'pg-poll-1000ms')}x; ` +
-        `under ${BUSY_PRODUCERS} producers POC ÷ PostgreSQL = ${speedup(busy, 'pg-poll-100ms')}x and POC ÷ BullMQ = ${speedup(busy, 'bullmq')}x jobs/s.`,
+      'Random arrivals, median enqueue -> processed: POC {p50:random-arrivals/poc} ms, BullMQ {p50:random-arrivals/bullmq} ms, ' +
+        'PostgreSQL polling every 100 ms {p50:random-arrivals/pg-poll-100ms} ms, every 1 s {p50:random-arrivals-1s/pg-poll-1000ms} ms; ' +
+        'jobs per second of waiting, POC ÷ 1 s poller {ratio:random-arrivals-1s/poc}, POC ÷ 100 ms poller {ratio:random-arrivals/poc}; ' +
+        'one producer at a time, jobs/s POC ÷ 1 s poller {ratio:quiet-queue/poc}; ' +
+        'with {param:busyProducers} producers, BullMQ ÷ POC {ratio:busy-queue/bullmq} and PostgreSQL (100 ms poller) ÷ POC {ratio:busy-queue/pg-poll-100ms}.',
     );
   } finally {
     stopping = true;
