@@ -2,7 +2,7 @@
 // table `pnpm poc <name> --measured` prints) into its README, between the marker lines of its "Measured"
 // section. Only the block between the markers changes; the commentary around it is the author's.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { readResult, renderMarkdown } from '@poc/harness/bench';
 import { workspaceRoot } from '@poc/harness/workspace';
 import { validateWorkspace } from './validate.ts';
@@ -22,12 +22,13 @@ export function withMeasured(readme: string, rendered: string): string | undefin
 export function refreshAll(root: string): string[] {
   const lines: string[] = [];
   for (const poc of validateWorkspace(root).pocs) {
-    const result = readResult(poc.dir);
+    const dir = isAbsolute(poc.dir) ? poc.dir : join(root, poc.dir);
+    const result = readResult(dir);
     if (!result) {
       lines.push(`- ${poc.name}: no bench/results.json`);
       continue;
     }
-    const file = join(poc.dir, 'README.md');
+    const file = join(dir, 'README.md');
     const readme = readFileSync(file, 'utf8');
     const next = withMeasured(readme, renderMarkdown(result));
     if (next === undefined) lines.push(`! ${poc.name}: README has no ${MEASURED_START} … ${MEASURED_END} block`);
