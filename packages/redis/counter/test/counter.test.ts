@@ -1,9 +1,17 @@
-import { eventually, postgresDatabase, redisNamespace, type PostgresDatabase, type RedisNamespace } from '@poc/harness';
+import {
+  barrier,
+  eventually,
+  holdReplies,
+  postgresDatabase,
+  serverNowMs,
+  redisNamespace,
+  type PostgresDatabase,
+  type RedisNamespace,
+} from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counters, expiringCounters, sqlCounter } from '../src/index.ts';
 import { naiveIncrement } from '../src/naive.ts';
-import { barrier, holdReplies, serverNowMs } from './interleave.ts';
 
 let ns: RedisNamespace;
 let admin: Redis;

@@ -2,6 +2,7 @@ import {
   eventually,
   postgresDatabase,
   redisNamespace,
+  serverNowMs,
   uniqueName,
   type PostgresDatabase,
   type RedisNamespace,
@@ -132,19 +133,14 @@ describe('hits and misses', () => {
 });
 
 /** Redis's own clock (TIME), in ms since the epoch: what its expiries are measured against. */
-async function serverNowMs(): Promise<number> {
-  const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
-  return seconds * 1_000 + Math.floor(micros / 1_000);
-}
-
 // Expiry is checked on Redis's clock, never by hoping a sub-second window holds on a loaded machine.
 describe('TTL', () => {
   it('stores an entry that dies ttlMs after the miss stored it, by the server clock (TIME brackets PEXPIRETIME)', async () => {
     const { cache, load } = dashboardCache(60_000);
     const key = dashboardKey(categoryName(3));
-    const before = await serverNowMs();
+    const before = await serverNowMs(redis);
     expect((await cache.read(key, load(categoryName(3)))).outcome).toBe('miss');
-    const after = await serverNowMs();
+    const after = await serverNowMs(redis);
     const expiresAt = await redis.pexpiretime(cache.redisKey(key));
     expect(expiresAt).toBeGreaterThanOrEqual(before + 60_000);
     expect(expiresAt).toBeLessThanOrEqual(after + 60_000);
@@ -240,7 +236,7 @@ describe('invalidation on write', () => {
     expect((await shop.dashboard(categoryName(7)))!.units).toBe(before.units);
     // The TTL is what bounds it: the stale entry carries the full TTL. Bring its end to 100 ms after
     // the server's "now" (as if the minute had passed) and let Redis expire it.
-    const now = await serverNowMs();
+    const now = await serverNowMs(redis);
     const staleUntil = await redis.pexpiretime(cache.redisKey(key));
     expect(staleUntil).toBeGreaterThan(now); // -1 would mean no TTL: stale forever
     expect(staleUntil).toBeLessThanOrEqual(now + 60_000);

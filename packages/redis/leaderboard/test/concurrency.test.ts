@@ -1,9 +1,8 @@
-import { redisNamespace, type RedisNamespace } from '@poc/harness';
+import { barrier, holdReplies, redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaderboard, type RankedEntry } from '../src/index.ts';
 import { naiveLeaderboard } from '../src/naive.ts';
-import { barrier, holdReplies } from './interleave.ts';
 
 let ns: RedisNamespace;
 let redis: Redis;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { redisNamespace, spawnTsWorker, type RedisNamespace } from '@poc/harness';
+import { barrier, holdReplies, redisNamespace, spawnTsWorker, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -11,7 +11,6 @@ import {
 } from '../src/index.ts';
 import { naiveSlidingWindowLog } from '../src/naive.ts';
 import { T0, fakeClock } from './helpers.ts';
-import { barrier, holdReplies } from './interleave.ts';
 
 const CLIENTS = 100;
 const LIMIT = 37;

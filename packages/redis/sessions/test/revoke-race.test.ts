@@ -1,9 +1,8 @@
-import { redisNamespace, type RedisNamespace } from '@poc/harness';
+import { holdReplies, redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionStore, type Session, type SessionStore } from '../src/index.ts';
 import { naiveRevokeAll } from '../src/naive.ts';
-import { holdReplies } from './interleave.ts';
 
 const CREATORS = 10;
 const CREATES_EACH = 20;

@@ -1,4 +1,4 @@
-import { eventually, redisNamespace, type RedisNamespace } from '@poc/harness';
+import { eventually, redisNamespace, serverNowMs, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSessionError, sessionStore, SessionServiceError } from '../src/index.ts';
@@ -13,11 +13,6 @@ beforeAll(async () => {
 afterAll(() => ns?.close());
 
 /** Redis's own clock (TIME), in ms since the epoch: what its expiries are measured against. */
-async function serverNowMs(): Promise<number> {
-  const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
-  return seconds * 1_000 + Math.floor(micros / 1_000);
-}
-
 let n = 0;
 /** A store with its own key prefix, so tests never see each other's sessions. */
 const store = (ttlMs = 60_000) => {
@@ -114,13 +109,13 @@ describe('sliding expiry', () => {
     const kept = await s.create('dave');
     const left = await s.create('dave');
     // As if 30 s had passed without a read: both sessions end 30 s from the server's "now".
-    const end = (await serverNowMs()) + 30_000;
+    const end = (await serverNowMs(redis)) + 30_000;
     await redis.pexpireat(key(kept.id), end);
     await redis.pexpireat(key(left.id), end);
 
-    const before = await serverNowMs();
+    const before = await serverNowMs(redis);
     expect((await s.read(kept.id)).ok).toBe(true);
-    const after = await serverNowMs();
+    const after = await serverNowMs(redis);
     const keptUntil = await redis.pexpiretime(key(kept.id));
     expect(keptUntil).toBeGreaterThanOrEqual(before + 60_000);
     expect(keptUntil).toBeLessThanOrEqual(after + 60_000);

@@ -1,4 +1,6 @@
-// Forcing the interleaving a race test is about, instead of hoping for it.
+// Forcing the interleaving a race test is about, instead of hoping for it: a barrier, a client whose
+// replies to chosen commands are held back until a barrier (or any action) has passed, and Redis's own
+// clock for tests of expiry.
 import type { Redis } from 'ioredis';
 
 /** A cyclic barrier: the `parties`-th caller releases everyone waiting, and the next round starts empty. */
@@ -17,6 +19,7 @@ export function barrier(parties: number): () => Promise<void> {
 /**
  * `redis`, except that the caller gets each reply to one of `commands` only once `then()` has resolved.
  * With `then` a barrier of all callers, every caller's read has been answered before any caller writes.
+ * The server stays real: only when the caller hears the answer changes.
  */
 export function holdReplies(redis: Redis, commands: readonly string[], then: () => Promise<void>): Redis {
   return new Proxy(redis, {
@@ -30,4 +33,10 @@ export function holdReplies(redis: Redis, commands: readonly string[], then: () 
       };
     },
   });
+}
+
+/** Redis's own clock (TIME), in ms since the epoch: what its expiries are measured against. */
+export async function serverNowMs(redis: Redis): Promise<number> {
+  const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+  return seconds * 1_000 + Math.floor(micros / 1_000);
 }
