@@ -234,6 +234,12 @@ function renderV2(result: BenchResultV2): string {
     }
     out.push('');
   }
+  return [...out, ...renderTail(result)].join('\n');
+}
+
+/** Measurements, facts and the headline: the same in both schema versions. */
+function renderTail(result: Pick<BenchResultV1, 'measurements' | 'facts' | 'headline'>): string[] {
+  const out: string[] = [];
   if (result.measurements.length > 0) {
     out.push('| measurement | median | range | samples |', '|---|---:|---:|---:|');
     for (const x of result.measurements) {
@@ -250,7 +256,7 @@ function renderV2(result: BenchResultV2): string {
     out.push('');
   }
   out.push(`Headline: ${result.headline}`);
-  return out.join('\n');
+  return out;
 }
 
 function renderV1(result: BenchResultV1): string {
@@ -283,21 +289,5 @@ function renderV1(result: BenchResultV1): string {
     }
     out.push('');
   }
-  if (result.measurements.length > 0) {
-    out.push('| measurement | median | range | samples |', '|---|---:|---:|---:|');
-    for (const x of result.measurements) {
-      out.push(
-        `| ${x.title} | ${num(x.summary.median)} ${x.unit} | ${num(x.summary.min)}–${num(x.summary.max)} ${x.unit} | ${x.summary.samples} |`,
-      );
-    }
-    out.push('');
-  }
-  if (result.facts.length > 0) {
-    out.push('| fact | value |', '|---|---:|');
-    for (const f of result.facts)
-      out.push(`| ${f.title} | ${typeof f.value === 'number' ? num(f.value) : f.value}${f.unit ? ` ${f.unit}` : ''} |`);
-    out.push('');
-  }
-  out.push(`Headline: ${result.headline}`);
-  return out.join('\n');
+  return [...out, ...renderTail(result)].join('\n');
 }
