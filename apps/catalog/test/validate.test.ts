@@ -228,13 +228,26 @@ describe('bench results', () => {
     expect(p.issues.find((i) => i.field.endsWith('.headline'))!.message).toMatch(
       /^does not match its template resolved against the stored figures: "redis flags: measured 9.50x \(9.10–9.80, 93.7% CI\)"$/,
     );
-    expect(p.benchState!.flags).toEqual(['load too high (2.5 → 1.1 on 2 cores)', 'short profile']);
+    expect(p.benchState!.flags).toEqual(['load too high at start (2.5 on 2 cores)', 'short profile']);
     r.headlineSource = 'typed';
     delete r.headlineTemplate;
     f.write(`${dir}/bench/results.json`, JSON.stringify(r));
     expect(only('poc-redis-flags').issues.find((i) => i.field.endsWith('.headline'))!.message).toMatch(
       /^typed, not computed/,
     );
+  });
+
+  it("judges the load at start only: the end includes the bench's own client and servers", () => {
+    f = workspace();
+    const dir = addPoc(f, 'redis', 'busy');
+    const file = join(f.root, dir, 'bench/results.json');
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    // Written by the older rule (start or end): a quiet start, then the bench itself kept both cores busy.
+    r.run.loadAverage = { ...r.run.loadAverage, start: [0.4, 0.3, 0.2], end: [2.6, 1.2, 0.5], tooHigh: true };
+    f.write(`${dir}/bench/results.json`, JSON.stringify(r));
+    const p = only('poc-redis-busy');
+    expect(warnings(p)).not.toContain('bench/results.json.run.loadAverage');
+    expect(p.benchState!.flags).toEqual([]);
   });
 });
 

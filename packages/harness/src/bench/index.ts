@@ -27,7 +27,7 @@ export {
 export { headlineFigures, isTemplate, resolveHeadline, firstRatio, type HeadlineFigures } from './headline.ts';
 export { ratioText, noClearDifference, num as formatNumber } from './format.ts';
 export { summarize, medianInterval, percentiles, straddlesOne } from './stats.ts';
-export { sourceHash, gitInfo } from './provenance.ts';
+export { sourceHash, gitInfo, loadWasHigh } from './provenance.ts';
 export { resultFlags } from './flags.ts';
 export { benchProfile, type BenchProfile } from './profile.ts';
 export { isBenchProcess, enterBench, currentBenchRun } from './runner.ts';

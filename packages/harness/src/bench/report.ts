@@ -10,7 +10,7 @@ import { resultFlags } from './flags.ts';
 import { duration, num, ratioText } from './format.ts';
 import { firstRatio, headlineFigures, isTemplate, resolveHeadline, type HeadlineFigures } from './headline.ts';
 import { benchProfile } from './profile.ts';
-import { coreCount, gitInfo, loadAverage, loadTooHigh, sourceHash } from './provenance.ts';
+import { coreCount, gitInfo, loadAverage, loadWasHigh, sourceHash } from './provenance.ts';
 import { currentBenchRun, markResultWritten } from './runner.ts';
 import {
   benchResultSchema,
@@ -108,7 +108,7 @@ export function benchReport(options: BenchReportOptions): BenchReport {
           startedAt: startedAt.toISOString(),
           finishedAt: finishedAt.toISOString(),
           durationMs: finishedAt.getTime() - startedAt.getTime(),
-          loadAverage: { start: loadStart, end: loadEnd, cores, tooHigh: loadTooHigh(loadStart, loadEnd, cores) },
+          loadAverage: { start: loadStart, end: loadEnd, cores, tooHigh: loadWasHigh({ start: loadStart, cores }) },
           // The code that ran: as it was when measuring began (an edit during the run leaves the result stale).
           git: runner?.git ?? gitInfo(packageDir),
           sourceHash: runner?.sourceHash ?? sourceHash(packageDir),
@@ -205,7 +205,7 @@ function renderV2(result: BenchResultV2): string {
   );
   out.push(
     `Commit ${run.git.commit ? run.git.commit.slice(0, 12) : 'unknown'}${run.git.dirty ? ' with uncommitted changes to src/ or bench/' : ''}; ` +
-      `load average ${l.start[0]} at start, ${l.end[0]} at end on ${l.cores} cores${l.tooHigh ? ' (**higher than the core count: not a quiet machine**)' : ''}` +
+      `load average ${l.start[0]} at start, ${l.end[0]} at end on ${l.cores} cores${loadWasHigh(l) ? ' (**higher than the core count at start: not a quiet machine**)' : ''}` +
       `${run.lock ? '' : '; run without the bench lock'}${run.profile === 'short' ? '; **short profile: a smoke run, not a figure to publish**' : ''}.`,
   );
   out.push(parametersLine(result), '');

@@ -135,7 +135,8 @@ export const runSchema = z.object({
     start: loadTriple,
     end: loadTriple,
     cores: z.number().int().positive(),
-    /** The 1-minute load average at start or end exceeded the core count. */
+    /** As written: the 1-minute load average at start exceeded the core count (results before 2026-12-02 also
+     * counted the end). Readers judge with loadWasHigh(), from `start`. */
     tooHigh: z.boolean(),
   }),
   git: z.object({
