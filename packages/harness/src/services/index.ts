@@ -3,7 +3,14 @@ export { redisClient, redisNamespace, privateRedis, type RedisNamespace } from '
 export { postgresDatabase, privatePostgres, type PostgresDatabase } from './postgres.ts';
 export { provideServices, serverFor } from './servers.ts';
 export { amqpNamespace, privateRabbitmq, type AmqpNamespace } from './rabbitmq.ts';
-export { kafkaClient, kafkaNamespace, privateKafka, type KafkaNamespace } from './kafka.ts';
+export {
+  kafkaClient,
+  kafkaNamespace,
+  privateKafka,
+  type KafkaCluster,
+  type KafkaClusterNode,
+  type KafkaNamespace,
+} from './kafka.ts';
 export { proxyTo, type ProxiedServer } from './toxiproxy.ts';
 export { startNginx, type NginxOptions, type NginxServer } from './nginx.ts';
 export { SERVICES, type ServiceName, type ServerOptions } from './definitions.ts';

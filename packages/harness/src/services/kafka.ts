@@ -2,7 +2,9 @@
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig } from 'kafkajs';
 import { eventually } from '../testing/eventually.ts';
 import { uniqueName } from '../testing/names.ts';
-import { serverFor, startPrivateServer } from './servers.ts';
+import { HarnessArgumentError } from '../errors.ts';
+import { startLocalKafkaCluster } from './local/kafka.ts';
+import { LocalPrivate, definition, serverFor, startPrivateServer } from './servers.ts';
 import type { PrivateServer } from './types.ts';
 
 /** A KafkaJS client with quiet logs and bounded retries, so a dead broker surfaces as an error. */
@@ -100,5 +102,80 @@ export async function kafkaNamespace(options: { name?: string } = {}): Promise<K
   return ns;
 }
 
-/** A Kafka broker of its own (for restart / kill tests). Close it when done. */
-export const privateKafka = (): Promise<PrivateServer> => startPrivateServer('kafka');
+/** One node of a private cluster: stop, kill and start it like any private server. */
+export interface KafkaClusterNode extends PrivateServer {
+  readonly nodeId: number;
+}
+
+/** A private multi-broker Kafka cluster, for replication and failover tests. Close it when done. */
+export interface KafkaCluster extends AsyncDisposable {
+  /** Every node's address, comma-separated (a client's bootstrap list; a stopped node is skipped). */
+  readonly brokers: string;
+  readonly clusterId: string;
+  readonly version: string;
+  readonly nodes: readonly KafkaClusterNode[];
+  /** The node with this id (1..n). */
+  node(id: number): KafkaClusterNode;
+  /** A KafkaJS client bootstrapped from every node. */
+  kafka(config?: Partial<KafkaConfig>): Kafka;
+  /** The node that leads `topic`'s partition now, as the cluster's metadata says. */
+  leaderOf(topic: string, partition?: number): Promise<KafkaClusterNode>;
+  /** Stops every node and removes their files. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MAX_BROKERS = 9;
+
+/**
+ * A Kafka of its own (for restart / kill tests). `privateKafka()` is one broker (a container when Docker
+ * answers); `privateKafka({ brokers: 3 })` is a cluster of three combined broker+controller nodes on
+ * loopback, each its own JVM and a controller voter (local processes on every provider: it needs Java
+ * and the Kafka jars of tooling/scripts/install-services.sh). Internal topics get replication factor
+ * min(3, n) and min ISR min(2, n); your topics set their own. Close it when done.
+ */
+export function privateKafka(): Promise<PrivateServer>;
+export function privateKafka(options: { brokers: number }): Promise<KafkaCluster>;
+export async function privateKafka(options?: { brokers: number }): Promise<PrivateServer | KafkaCluster> {
+  if (options === undefined) return startPrivateServer('kafka');
+  const n = options.brokers;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BROKERS)
+    throw new HarnessArgumentError(`brokers must be an integer from 1 to ${MAX_BROKERS} (got ${String(n)})`);
+  const def = definition('kafka');
+  const local = await startLocalKafkaCluster(n);
+  const nodes = local.nodes.map((l) => Object.assign(new LocalPrivate(def, l), { nodeId: l.nodeId }));
+  let closed = false;
+  const cluster: KafkaCluster = {
+    brokers: local.brokers,
+    clusterId: local.clusterId,
+    version: nodes[0]!.version,
+    nodes,
+    node(id) {
+      const found = nodes.find((x) => x.nodeId === id);
+      if (!found) throw new HarnessArgumentError(`no node ${id} in this cluster: nodes are 1..${nodes.length}`);
+      return found;
+    },
+    kafka: (config) => kafkaClient(local.brokers, config),
+    async leaderOf(topic, partition = 0) {
+      const running = nodes.filter((x) => x.running);
+      if (running.length === 0) throw new HarnessArgumentError('leaderOf(): every node of the cluster is stopped');
+      const admin = kafkaClient(running.map((x) => x.url).join(',')).admin();
+      await admin.connect();
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const p = meta.topics[0]?.partitions.find((x) => x.partitionId === partition);
+        if (!p || p.leader < 0) throw new Error(`${topic}[${partition}] has no leader now`);
+        return cluster.node(p.leader);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled(nodes.map((x) => x.close()));
+      await local.dispose();
+    },
+    [Symbol.asyncDispose]: () => cluster.close(),
+  };
+  return cluster;
+}

@@ -104,11 +104,11 @@ export async function amqpIdentity(url: string, timeoutMs = 2_000): Promise<{ ve
 export const probeKafka = (brokers: string, timeoutMs = 2_000): Promise<string> =>
   kafkaIdentity(brokers, timeoutMs).then((i) => `${i.brokers} broker(s)`);
 
-/** The cluster's id and broker count. */
+/** The cluster's id, and the brokers registered with it. */
 export async function kafkaIdentity(
   brokers: string,
   timeoutMs = 2_000,
-): Promise<{ clusterId: string; brokers: number }> {
+): Promise<{ clusterId: string; brokers: number; nodeIds: number[] }> {
   const kafka = new Kafka({
     clientId: 'poc-harness-probe',
     brokers: brokers.split(','),
@@ -121,7 +121,11 @@ export async function kafkaIdentity(
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return { clusterId: cluster.clusterId, brokers: cluster.brokers.length };
+    return {
+      clusterId: cluster.clusterId,
+      brokers: cluster.brokers.length,
+      nodeIds: cluster.brokers.map((b) => b.nodeId),
+    };
   } finally {
     await admin.disconnect().catch(() => {});
   }

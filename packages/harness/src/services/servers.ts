@@ -233,7 +233,8 @@ abstract class PrivateBase implements PrivateServer {
   }
 }
 
-class LocalPrivate extends PrivateBase {
+/** A local process as a PrivateServer (also one node of a local cluster). */
+export class LocalPrivate extends PrivateBase {
   readonly provider = 'local' as const;
   private readonly local: LocalProcessServer;
   constructor(def: ServiceDefinition, local: LocalProcessServer) {

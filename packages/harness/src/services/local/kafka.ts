@@ -10,8 +10,14 @@ import { ServiceUnavailableError } from '../../errors.ts';
 import { kafkaIdentity } from '../probes.ts';
 import { findExecutable, missingBinaryHint } from './binaries.ts';
 import { copyTree } from './postgres.ts';
-import { cacheHome, stagingDir } from './processes.ts';
-import { requireIdentity, startLocalServer, type LocalProcessServer } from './start.ts';
+import { ServerDir, cacheHome, stagingDir, waitUntilReady } from './processes.ts';
+import {
+  START_ATTEMPTS,
+  diedOfTakenPort,
+  requireIdentity,
+  startLocalServer,
+  type LocalProcessServer,
+} from './start.ts';
 
 const run = promisify(execFile);
 /** A KRaft cluster id: 16 random bytes, base64url (22 characters), as kafka-storage random-uuid prints. */
@@ -22,22 +28,36 @@ const HEAP = '512m';
 
 const kafkaHome = (): string => join(cacheHome(), `kafka-${KAFKA_VERSION}`);
 
-function properties(dataDir: string, port: number, controllerPort: number): string {
+/** One node of a KRaft quorum: its id and the two loopback ports it listens on. */
+interface KafkaNode {
+  id: number;
+  port: number;
+  controllerPort: number;
+}
+
+/**
+ * A combined broker+controller node. `peers` are every node of the cluster (itself included): each is a
+ * controller voter, so a cluster of three keeps a metadata quorum while one node is down. Internal
+ * topics are replicated to min(3, nodes) with a min ISR of min(2, nodes), as a production cluster would.
+ */
+function properties(dataDir: string, node: KafkaNode, peers: readonly KafkaNode[]): string {
+  const replication = Math.min(3, peers.length);
+  const minIsr = Math.min(2, peers.length);
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${peers.map((p) => `${p.id}@127.0.0.1:${p.controllerPort}`).join(',')}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${replication}`,
     'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replication}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     'transaction.state.log.num.partitions=4',
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
@@ -76,7 +96,8 @@ async function storageTemplate(java: string, classpath: string): Promise<string>
   const staging = stagingDir();
   try {
     const data = join(staging, 'data');
-    writeFileSync(join(staging, 'server.properties'), properties(data, 9092, 9093));
+    const node = { id: 1, port: 9092, controllerPort: 9093 };
+    writeFileSync(join(staging, 'server.properties'), properties(data, node, [node]));
     writeFileSync(join(staging, 'log4j.properties'), LOG4J);
     const clusterId = newClusterId();
     await run(java, [
@@ -102,6 +123,52 @@ async function storageTemplate(java: string, classpath: string): Promise<string>
   }
 }
 
+/**
+ * Copies the formatted template into `data` as node `nodeId` of cluster `clusterId`: every copy would
+ * otherwise share the template's cluster id, node id and directory id.
+ */
+async function storageFor(template: string, data: string, clusterId: string, nodeId: number): Promise<void> {
+  await copyTree(template, data);
+  const meta = join(data, 'meta.properties');
+  writeFileSync(
+    meta,
+    readFileSync(meta, 'utf8')
+      .replace(/^cluster\.id=.*$/m, `cluster.id=${clusterId}`)
+      .replace(/^node\.id=.*$/m, `node.id=${nodeId}`)
+      .replace(/^directory\.id=.*$/m, `directory.id=${newClusterId()}`),
+  );
+}
+
+/** The JVM command line of one node whose files are in `dir`. */
+function nodeCommand(java: string, classpath: string, dir: string): { command: string; args: string[] } {
+  const args = [
+    `-Xmx${HEAP}`,
+    '-Xms128m',
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+    '-cp',
+    classpath,
+    'kafka.Kafka',
+    join(dir, 'server.properties'),
+  ];
+  return { command: java, args };
+}
+
+/** Writes one node's data directory and configuration into `dir`. */
+async function prepareNode(
+  template: string,
+  dir: string,
+  clusterId: string,
+  node: KafkaNode,
+  peers: readonly KafkaNode[],
+): Promise<void> {
+  const data = join(dir, 'data');
+  await storageFor(template, data, clusterId, node.id);
+  writeFileSync(join(dir, 'server.properties'), properties(data, node, peers));
+  writeFileSync(join(dir, 'log4j.properties'), LOG4J);
+}
+
 export async function startLocalKafka(): Promise<LocalProcessServer> {
   const { java, classpath } = javaAndJars();
   const template = await storageTemplate(java, classpath);
@@ -111,26 +178,15 @@ export async function startLocalKafka(): Promise<LocalProcessServer> {
     ports: 2,
     timeoutMs: 90_000,
     async prepare(dir, [port, controllerPort]) {
-      const data = join(dir.path, 'data');
-      await copyTree(template, data);
-      // Every copy of the template would share its cluster id; a fresh one per server is its identity.
+      // A fresh cluster id per server is its identity.
       clusterId = newClusterId();
-      const meta = join(data, 'meta.properties');
-      writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^cluster\.id=.*$/m, `cluster.id=${clusterId}`));
-      writeFileSync(join(dir.path, 'server.properties'), properties(data, port!, controllerPort!));
-      writeFileSync(join(dir.path, 'log4j.properties'), LOG4J);
-      const args = [
-        `-Xmx${HEAP}`,
-        '-Xms128m',
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j.configuration=file:${join(dir.path, 'log4j.properties')}`,
-        '-cp',
-        classpath,
-        'kafka.Kafka',
-        join(dir.path, 'server.properties'),
-      ];
-      return { url: `127.0.0.1:${port}`, what: `Kafka on port ${port}`, command: { command: java, args } };
+      const node = { id: 1, port: port!, controllerPort: controllerPort! };
+      await prepareNode(template, dir.path, clusterId, node, [node]);
+      return {
+        url: `127.0.0.1:${port}`,
+        what: `Kafka on port ${port}`,
+        command: nodeCommand(java, classpath, dir.path),
+      };
     },
     async probe(brokers) {
       const id = await kafkaIdentity(brokers);
@@ -138,4 +194,83 @@ export async function startLocalKafka(): Promise<LocalProcessServer> {
       return KAFKA_VERSION;
     },
   });
+}
+
+/** One node of a local cluster: a process of its own that can be stopped, killed and started again. */
+export interface LocalKafkaNode extends LocalProcessServer {
+  readonly nodeId: number;
+}
+
+export interface LocalKafkaCluster {
+  readonly clusterId: string;
+  /** Every node's address, comma-separated: a client's bootstrap list. */
+  readonly brokers: string;
+  readonly nodes: readonly LocalKafkaNode[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * `count` combined broker+controller nodes on loopback, one JVM each, every node a controller voter.
+ * A node's probe checks the cluster id (the answer is ours) and that the node itself is registered;
+ * the cluster is ready when every node sees all `count` brokers.
+ */
+export async function startLocalKafkaCluster(count: number): Promise<LocalKafkaCluster> {
+  const { java, classpath } = javaAndJars();
+  const template = await storageTemplate(java, classpath);
+  for (let attempt = 1; ; attempt++) {
+    const dirs = Array.from({ length: count }, (_, i) => new ServerDir(`kafka-node${i + 1}`));
+    const dispose = async (): Promise<void> => void (await Promise.allSettled(dirs.map((d) => d.dispose())));
+    try {
+      const clusterId = newClusterId();
+      const peers: KafkaNode[] = [];
+      for (const [i, dir] of dirs.entries()) {
+        const [port, controllerPort] = await dir.reservePorts(2);
+        peers.push({ id: i + 1, port: port!, controllerPort: controllerPort! });
+      }
+      const nodes = dirs.map((dir, i): LocalKafkaNode => {
+        const node = peers[i]!;
+        const url = `127.0.0.1:${node.port}`;
+        const what = `Kafka node ${node.id} of ${count} on port ${node.port}`;
+        const { command, args } = nodeCommand(java, classpath, dir.path);
+        return {
+          nodeId: node.id,
+          url,
+          version: KAFKA_VERSION,
+          port: node.port,
+          dir,
+          async launch() {
+            dir.spawn(command, args);
+            await waitUntilReady(
+              dir,
+              what,
+              async () => {
+                const id = await kafkaIdentity(url);
+                requireIdentity('cluster id', clusterId, id.clusterId);
+                if (!id.nodeIds.includes(node.id)) throw new Error(`node ${node.id} is not registered yet`);
+              },
+              90_000,
+            );
+          },
+        };
+      });
+      for (const [i, dir] of dirs.entries()) await prepareNode(template, dir.path, clusterId, peers[i]!, peers);
+      // All at once: a node's controller waits for a majority of voters before its broker can register.
+      await Promise.all(nodes.map((n) => n.launch()));
+      const brokers = nodes.map((n) => n.url).join(',');
+      await waitUntilReady(
+        dirs[0]!,
+        `Kafka cluster of ${count}`,
+        async () => {
+          const id = await kafkaIdentity(brokers);
+          if (id.brokers !== count) throw new Error(`${id.brokers} of ${count} brokers registered`);
+        },
+        60_000,
+      );
+      return { clusterId, brokers, nodes, dispose };
+    } catch (e) {
+      await dispose();
+      if (attempt < START_ATTEMPTS && diedOfTakenPort(e)) continue;
+      throw e;
+    }
+  }
 }

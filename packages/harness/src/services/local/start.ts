@@ -36,8 +36,12 @@ export interface LocalSpec {
   probe(url: string, dir: ServerDir): Promise<string>;
 }
 
-const ATTEMPTS = 3;
+/** How many times a fresh start is tried when another process took a reserved port first. */
+export const START_ATTEMPTS = 3;
 const PORT_TAKEN = /address already in use|eaddrinuse/i;
+
+/** The server died at start-up because another process bound one of its ports first: try new ports. */
+export const diedOfTakenPort = (e: unknown): boolean => e instanceof ServerExitedError && PORT_TAKEN.test(e.message);
 
 export async function startLocalServer(spec: LocalSpec): Promise<LocalProcessServer> {
   for (let attempt = 1; ; attempt++) {
@@ -62,7 +66,7 @@ export async function startLocalServer(spec: LocalSpec): Promise<LocalProcessSer
       };
     } catch (e) {
       await dir.dispose().catch(() => {});
-      if (attempt < ATTEMPTS && e instanceof ServerExitedError && PORT_TAKEN.test(e.message)) continue;
+      if (attempt < START_ATTEMPTS && diedOfTakenPort(e)) continue;
       throw e;
     }
   }
