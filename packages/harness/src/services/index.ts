@@ -2,7 +2,14 @@
 export { redisClient, redisNamespace, privateRedis, type RedisNamespace } from './redis.ts';
 export { postgresDatabase, privatePostgres, type PostgresDatabase } from './postgres.ts';
 export { provideServices, serverFor } from './servers.ts';
-export { amqpNamespace, privateRabbitmq, type AmqpNamespace } from './rabbitmq.ts';
+export {
+  amqpNamespace,
+  privateRabbitmq,
+  privateRabbitmqCluster,
+  type AmqpNamespace,
+  type RabbitmqCluster,
+  type RabbitmqClusterNode,
+} from './rabbitmq.ts';
 export {
   kafkaClient,
   kafkaNamespace,

@@ -3,7 +3,9 @@
 // Erlang VM start per call, or the management plugin; unique names isolate as well for these tests.)
 import amqp, { type ChannelModel } from 'amqplib';
 import { uniqueName } from '../testing/names.ts';
-import { serverFor, startPrivateServer } from './servers.ts';
+import { HarnessArgumentError } from '../errors.ts';
+import { startLocalRabbitmqCluster } from './local/rabbitmq.ts';
+import { LocalPrivate, definition, serverFor, startPrivateServer } from './servers.ts';
 import type { PrivateServer } from './types.ts';
 
 export interface AmqpNamespace extends AsyncDisposable {
@@ -67,3 +69,48 @@ export async function amqpNamespace(options: { name?: string } = {}): Promise<Am
 
 /** A RabbitMQ node of its own (for broker restart / kill tests). Close it when done. */
 export const privateRabbitmq = (): Promise<PrivateServer> => startPrivateServer('rabbitmq');
+
+/** One node of a private cluster: stop, kill and start it like any private server. */
+export interface RabbitmqClusterNode extends PrivateServer {
+  /** Its Erlang node name, as x-queue-leader / rabbitmqctl show it, e.g. "poc41234@localhost". */
+  readonly nodeName: string;
+}
+
+/** A private RabbitMQ cluster, for quorum queues and node failures. Close it when done. */
+export interface RabbitmqCluster extends AsyncDisposable {
+  readonly nodes: readonly RabbitmqClusterNode[];
+  /** Each node's AMQP URL, in node order (a client that fails over tries them in turn). */
+  readonly urls: readonly string[];
+  /** Stops every node and removes their files. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MAX_NODES = 7;
+
+/**
+ * `nodes` RabbitMQ nodes on loopback joined in one cluster at boot: one random Erlang cookie, distinct
+ * node names and ports, distribution and a shared epmd on loopback only. Local processes on every
+ * provider (it needs Debian's rabbitmq-server). Each node can be killed, stopped and started again (it
+ * rejoins with its data).
+ */
+export async function privateRabbitmqCluster(options: { nodes: number }): Promise<RabbitmqCluster> {
+  const n = options?.nodes;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_NODES)
+    throw new HarnessArgumentError(`nodes must be an integer from 1 to ${MAX_NODES} (got ${String(n)})`);
+  const def = definition('rabbitmq');
+  const local = await startLocalRabbitmqCluster(n);
+  const nodes = local.nodes.map((l) => Object.assign(new LocalPrivate(def, l), { nodeName: l.nodeName }));
+  let closed = false;
+  const cluster: RabbitmqCluster = {
+    nodes,
+    urls: nodes.map((x) => x.url),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled(nodes.map((x) => x.close()));
+      await local.dispose();
+    },
+    [Symbol.asyncDispose]: () => cluster.close(),
+  };
+  return cluster;
+}

@@ -1,4 +1,4 @@
-// rabbitmq-server as a throwaway node: its own node name, AMQP, distribution and epmd ports, data
+// rabbitmq-server as a throwaway node (or a cluster of them): its own node name, AMQP, distribution and epmd ports, data
 // directory and Erlang cookie; no plugins (so no management UI). Readiness: an AMQP connection to a
 // broker whose cluster name is this node's.
 //
@@ -12,61 +12,110 @@ import { join } from 'node:path';
 import { ServiceUnavailableError } from '../../errors.ts';
 import { amqpIdentity } from '../probes.ts';
 import { findExecutable, missingBinaryHint } from './binaries.ts';
-import { requireIdentity, startLocalServer, type LocalProcessServer } from './start.ts';
+import amqp from 'amqplib';
+import { uniqueName } from '../../testing/names.ts';
+import { ServerDir, waitUntilReady } from './processes.ts';
+import {
+  START_ATTEMPTS,
+  diedOfTakenPort,
+  requireIdentity,
+  startLocalServer,
+  type LocalProcessServer,
+} from './start.ts';
 
 /** A new Erlang cookie: 32 random bytes, as letters an Erlang cookie may hold. */
 export const newErlangCookie = (): string => randomBytes(32).toString('hex').toUpperCase();
 
-export function startLocalRabbitmq(options: { cookie?: string } = {}): Promise<LocalProcessServer> {
+/** Where one node listens and who its peers are (a cluster's node names, or none for a lone node). */
+interface RabbitNode {
+  port: number;
+  distPort: number;
+  epmdPort: number;
+  cookie: string;
+  peers: readonly string[];
+  /** The cluster's name (the server property every member reports), for a cluster's nodes. */
+  clusterName?: string;
+}
+
+const nodeName = (port: number): string => `poc${port}@localhost`;
+
+function rabbitmqBinary(): string {
   // Debian's /usr/sbin/rabbitmq-server re-executes itself as the rabbitmq user; the script under
   // /usr/lib/rabbitmq/bin runs the node directly with the environment we give it.
   const bin = findExecutable('rabbitmq-server', [], ['/usr/lib/rabbitmq/bin']);
   if (!bin) throw new ServiceUnavailableError(missingBinaryHint('RabbitMQ', 'POC_AMQP_URL', 'rabbitmq-server'));
+  return bin;
+}
+
+/**
+ * Writes one node's files into `dir` and returns the environment that runs it. With peers, the node
+ * forms or joins their cluster at boot (classic_config peer discovery), so its AMQP listener answers
+ * only once it is a member.
+ */
+function prepareNode(dir: string, node: RabbitNode): NodeJS.ProcessEnv {
+  mkdirSync(join(dir, 'mnesia'));
+  mkdirSync(join(dir, 'log'));
+  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  const cluster =
+    node.peers.length === 0
+      ? []
+      : [
+          `cluster_name = ${node.clusterName}`,
+          'cluster_formation.peer_discovery_backend = classic_config',
+          ...node.peers.map((peer, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${peer}`),
+        ];
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    [
+      `listeners.tcp.default = 127.0.0.1:${node.port}`,
+      'loopback_users = none',
+      'log.console = true',
+      'log.console.level = warning',
+      'log.file = false',
+      ...cluster,
+      '',
+    ].join('\n'),
+  );
+  const cookie = join(dir, '.erlang.cookie');
+  writeFileSync(cookie, node.cookie, { mode: 0o400 });
+  chmodSync(cookie, 0o400);
+  return {
+    ...process.env,
+    HOME: dir,
+    RABBITMQ_NODENAME: nodeName(node.port),
+    RABBITMQ_NODE_PORT: String(node.port),
+    RABBITMQ_DIST_PORT: String(node.distPort),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_PLUGINS_EXPAND_DIR: join(dir, 'plugins-expand'),
+    // Distribution on loopback only; an epmd of our own, on loopback, on a reserved port.
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    RABBITMQ_CTL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    ERL_EPMD_PORT: String(node.epmdPort),
+  };
+}
+
+const amqpUrl = (port: number): string => `amqp://guest:guest@127.0.0.1:${port}`;
+
+export function startLocalRabbitmq(options: { cookie?: string } = {}): Promise<LocalProcessServer> {
+  const bin = rabbitmqBinary();
   return startLocalServer({
     service: 'rabbitmq',
     ports: 3,
     timeoutMs: 60_000,
     async prepare(dir, [port, distPort, epmdPort]) {
-      mkdirSync(join(dir.path, 'mnesia'));
-      mkdirSync(join(dir.path, 'log'));
-      writeFileSync(join(dir.path, 'enabled_plugins'), '[].\n');
-      writeFileSync(
-        join(dir.path, 'rabbitmq.conf'),
-        [
-          `listeners.tcp.default = 127.0.0.1:${port}`,
-          'loopback_users = none',
-          'log.console = true',
-          'log.console.level = warning',
-          'log.file = false',
-          '',
-        ].join('\n'),
-      );
-      const cookie = join(dir.path, '.erlang.cookie');
-      writeFileSync(cookie, options.cookie ?? newErlangCookie(), { mode: 0o400 });
-      chmodSync(cookie, 0o400);
       dir.leaves({ kind: 'epmd', port: epmdPort! });
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        HOME: dir.path,
-        RABBITMQ_NODENAME: `poc${port}@localhost`,
-        RABBITMQ_NODE_PORT: String(port),
-        RABBITMQ_DIST_PORT: String(distPort),
-        RABBITMQ_MNESIA_BASE: join(dir.path, 'mnesia'),
-        RABBITMQ_LOG_BASE: join(dir.path, 'log'),
-        RABBITMQ_CONFIG_FILE: join(dir.path, 'rabbitmq.conf'),
-        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir.path, 'enabled_plugins'),
-        RABBITMQ_PLUGINS_EXPAND_DIR: join(dir.path, 'plugins-expand'),
-        // Distribution on loopback only; its own epmd, on loopback, on a reserved port.
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-        RABBITMQ_CTL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-        ERL_EPMD_ADDRESS: '127.0.0.1',
-        ERL_EPMD_PORT: String(epmdPort),
-      };
-      return {
-        url: `amqp://guest:guest@127.0.0.1:${port}`,
-        what: `rabbitmq-server on port ${port}`,
-        command: { command: bin, args: [], env },
-      };
+      const env = prepareNode(dir.path, {
+        port: port!,
+        distPort: distPort!,
+        epmdPort: epmdPort!,
+        cookie: options.cookie ?? newErlangCookie(),
+        peers: [],
+      });
+      return { url: amqpUrl(port!), what: `rabbitmq-server on port ${port}`, command: { command: bin, args: [], env } };
     },
     async probe(url) {
       // The cluster name defaults to the node name, with this machine's host name after the "@".
@@ -76,4 +125,117 @@ export function startLocalRabbitmq(options: { cookie?: string } = {}): Promise<L
       return id.version;
     },
   });
+}
+
+/**
+ * Joined, not merely named alike: a queue declared through the first node is visible through every other
+ * (members share their metadata; a node that formed a cluster of its own would answer NOT_FOUND).
+ */
+async function requireOneCluster(nodes: readonly LocalProcessServer[], dirs: readonly ServerDir[]): Promise<void> {
+  const probe = uniqueName('poc_harness_membership');
+  const connections = await Promise.all(nodes.map((n) => amqp.connect(n.url)));
+  try {
+    for (const c of connections) c.on('error', () => {});
+    const first = await connections[0]!.createChannel();
+    await first.assertQueue(probe, { durable: false, autoDelete: false });
+    try {
+      for (const [i, c] of connections.entries()) {
+        const ch = await c.createChannel();
+        ch.on('error', () => {});
+        await ch.checkQueue(probe).catch((e: Error) => {
+          throw new ServiceUnavailableError(
+            `RabbitMQ node ${i + 1} did not join the cluster (${e.message}). Its log:\n${dirs[i]!.logTail(20)}`,
+          );
+        });
+      }
+    } finally {
+      await first.deleteQueue(probe);
+    }
+  } finally {
+    await Promise.allSettled(connections.map((c) => c.close()));
+  }
+}
+
+/** One node of a local cluster: a process of its own that can be stopped, killed and started again. */
+export interface LocalRabbitmqNode extends LocalProcessServer {
+  /** Its Erlang node name, e.g. "poc41234@localhost". */
+  readonly nodeName: string;
+}
+
+export interface LocalRabbitmqCluster {
+  readonly nodes: readonly LocalRabbitmqNode[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * `count` RabbitMQ nodes on loopback that form one cluster at boot: one random cookie, distinct node
+ * names and ports, and one epmd (on loopback, on a reserved port) that every node registers with, so
+ * they can find each other. The epmd belongs to the cluster, not to a node: killing a node leaves it
+ * for the others, and the cluster's disposal (or a later sweep) kills it.
+ */
+export async function startLocalRabbitmqCluster(count: number): Promise<LocalRabbitmqCluster> {
+  const bin = rabbitmqBinary();
+  for (let attempt = 1; ; attempt++) {
+    const shared = new ServerDir('rabbitmq-cluster');
+    const dirs = Array.from({ length: count }, (_, i) => new ServerDir(`rabbitmq-node${i + 1}`));
+    const dispose = async (): Promise<void> => {
+      await Promise.allSettled(dirs.map((d) => d.dispose()));
+      await shared.dispose(); // its epmd, after every node is gone
+    };
+    try {
+      const [epmdPort] = await shared.reservePorts(1);
+      shared.leaves({ kind: 'epmd', port: epmdPort! });
+      const cookie = newErlangCookie();
+      const ports: number[][] = [];
+      for (const dir of dirs) ports.push(await dir.reservePorts(2));
+      const peers = ports.map(([port]) => nodeName(port!));
+      const clusterName = uniqueName('poc');
+      const nodes = dirs.map((dir, i): LocalRabbitmqNode => {
+        const [port, distPort] = ports[i]!;
+        const env = prepareNode(dir.path, {
+          port: port!,
+          distPort: distPort!,
+          epmdPort: epmdPort!,
+          cookie,
+          peers,
+          clusterName,
+        });
+        const url = amqpUrl(port!);
+        let version = 'unknown';
+        return {
+          nodeName: peers[i]!,
+          url,
+          get version() {
+            return version;
+          },
+          port: port!,
+          dir,
+          async launch() {
+            dir.spawn(bin, [], { env });
+            await waitUntilReady(
+              dir,
+              `RabbitMQ node ${i + 1} of ${count} on port ${port}`,
+              async () => {
+                // The answer is ours: the cluster's random name is in every member's server properties.
+                const id = await amqpIdentity(url);
+                requireIdentity('cluster_name', clusterName, id.cluster);
+                version = id.version;
+              },
+              120_000,
+            );
+          },
+        };
+      });
+      // The first node forms the cluster; the others, fresh, find it running and join it. (Started all
+      // at once, each finds no peer up yet and forms a cluster of its own.)
+      await nodes[0]!.launch();
+      await Promise.all(nodes.slice(1).map((n) => n.launch()));
+      await requireOneCluster(nodes, dirs);
+      return { nodes, dispose };
+    } catch (e) {
+      await dispose();
+      if (attempt < START_ATTEMPTS && diedOfTakenPort(e)) continue;
+      throw e;
+    }
+  }
 }
