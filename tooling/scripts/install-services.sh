@@ -23,6 +23,8 @@ want=("$@")
 
 has() { command -v "$1" >/dev/null 2>&1; }
 java_ok() { has java && java -version 2>&1 | grep -Eq 'version "(1[7-9]|2[0-9])'; }
+# The broker and the tools jar (kafka-producer-perf-test); a cache from before the tools were added re-resolves.
+kafka_jars_ok() { [ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ] && [ -f "$KAFKA_LIBS/kafka-tools-$KAFKA_VERSION.jar" ]; }
 go_bin() { if has go; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; fi; }
 
 # 1. Debian packages each wanted service lacks.
@@ -33,7 +35,7 @@ for s in "${want[@]}"; do
     postgres) { has initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || apt+=(postgresql) ;;
     rabbitmq) [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || has rabbitmq-server || apt+=(rabbitmq-server) ;;
     kafka)
-      if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then has mvn || apt+=(maven); fi
+      if ! kafka_jars_ok; then has mvn || apt+=(maven); fi
       java_ok || apt+=(openjdk-17-jre-headless)
       ;;
     toxiproxy) [ -x "$TOXIPROXY_BIN" ] || has toxiproxy-server || [ -n "$(go_bin)" ] || apt+=(golang-go) ;;
@@ -66,7 +68,7 @@ if [ ${#apt[@]} -gt 0 ]; then
 fi
 
 # 2. Kafka's jars, resolved once from Maven Central into the cache.
-if [[ " ${want[*]} " == *" kafka "* ]] && [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+if [[ " ${want[*]} " == *" kafka "* ]] && ! kafka_jars_ok; then
   say "resolving Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS..."
   mkdir -p "$KAFKA_LIBS.partial"
   mvn -q -B -f tooling/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.partial" >/dev/null

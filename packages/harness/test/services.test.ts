@@ -108,6 +108,18 @@ describe('private servers', () => {
     expect((await after.query('SELECT v FROM kept')).rows).toEqual([{ v: 42 }]);
   });
 
+  it("gives PostgreSQL a test's own settings (wal_level=logical for change data capture)", async () => {
+    const server = await privatePostgres({ config: [['wal_level', 'logical']] });
+    onTestFinished(() => server.close());
+    const { default: pg } = await import('pg');
+    const c = new pg.Client(server.url);
+    onTestFinished(() => c.end());
+    await c.connect();
+    expect((await c.query('SHOW wal_level')).rows).toEqual([{ wal_level: 'logical' }]);
+    // The harness's own settings stay: a private server keeps default durability.
+    expect((await c.query('SHOW fsync')).rows).toEqual([{ fsync: 'on' }]);
+  });
+
   it('refuses to be used after close', async () => {
     const server = await privateRedis();
     await server.close();

@@ -14,7 +14,8 @@ import { probeAmqp, probeKafka, probePostgres, probeToxiproxy, redisVersion } fr
 export interface ServerOptions {
   /** PostgreSQL: keep default durability (fsync, synchronous_commit). Private servers set it. */
   durable?: boolean;
-  /** Redis: extra redis.conf directives, e.g. [['appendonly', 'yes']]. */
+  /** Extra settings after the base ones: redis.conf directives for Redis (e.g. [['appendonly', 'yes']]),
+   * `-c name=value` settings for PostgreSQL (e.g. [['wal_level', 'logical']]). */
   config?: LocalRedisOptions['config'];
 }
 
@@ -85,7 +86,7 @@ export const postgres: ServiceDefinition = {
   checkAddress: urlWith('postgres:', 'postgresql:'),
   example: 'postgres://postgres@127.0.0.1:5432/postgres',
   probe: (url) => probePostgres(url),
-  startLocal: (options = {}) => startLocalPostgres({ durable: options.durable }),
+  startLocal: (options = {}) => startLocalPostgres({ durable: options.durable, config: options.config }),
   ...dockerStarters('postgres'),
 };
 

@@ -101,5 +101,9 @@ export async function postgresDatabase(options: { name?: string } = {}): Promise
   return db;
 }
 
-/** A PostgreSQL server of its own (for restart / kill tests), with default durability. Close it when done. */
-export const privatePostgres = (): Promise<PrivateServer> => startPrivateServer('postgres');
+/**
+ * A PostgreSQL server of its own (for restart / kill tests), with default durability. Close it when done.
+ * `config` adds settings after the harness's own, e.g. `privatePostgres({ config: [['wal_level', 'logical']] })`.
+ */
+export const privatePostgres = (options: { config?: Array<[string, string]> } = {}): Promise<PrivateServer> =>
+  startPrivateServer('postgres', options);

@@ -34,7 +34,7 @@ export interface ContainerSpec {
 export interface SpecOptions {
   /** PostgreSQL: default durability (private servers) instead of the shared server's fast settings. */
   durable?: boolean;
-  /** Redis: a test's own directives, after the base ones. */
+  /** A test's own settings, after the base ones: redis.conf directives, or PostgreSQL `-c` settings. */
   config?: Array<[string, string]>;
 }
 
@@ -154,7 +154,9 @@ export function containerSpec(service: ImageService, port: number, options: Spec
         command: [
           'postgres',
           ...['-c', 'listen_addresses=*'],
-          ...Object.entries(postgresSettings(options.durable ?? false)).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+          ...[...Object.entries(postgresSettings(options.durable ?? false)), ...(options.config ?? [])].flatMap(
+            ([k, v]) => ['-c', `${k}=${v}`],
+          ),
         ],
         // The official image's entrypoint conventions; tooling/docker/postgres follows them too.
         env: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_INITDB_ARGS },

@@ -119,7 +119,9 @@ export const postgresSettings = (durable: boolean): Record<string, string> => ({
   ...(durable ? {} : FAST_SETTINGS),
 });
 
-export async function startLocalPostgres(options: { durable?: boolean } = {}): Promise<LocalProcessServer> {
+export async function startLocalPostgres(
+  options: { durable?: boolean; config?: ReadonlyArray<readonly [string, string]> } = {},
+): Promise<LocalProcessServer> {
   const { initdb, postgres, version } = binaries();
   const runAs = unprivilegedUser();
   const template = await templateDataDir(initdb, version, runAs);
@@ -134,7 +136,11 @@ export async function startLocalPostgres(options: { durable?: boolean } = {}): P
       await copyTree(template, data);
       dir.leaves({ kind: 'sysv-shm', pidFile: join(data, 'postmaster.pid') });
       const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path];
-      for (const [name, value] of Object.entries(postgresSettings(options.durable ?? false)))
+      // A test's own settings (e.g. wal_level=logical) come last, so they win.
+      for (const [name, value] of [
+        ...Object.entries(postgresSettings(options.durable ?? false)),
+        ...(options.config ?? []),
+      ])
         args.push('-c', `${name}=${value}`);
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
