@@ -80,6 +80,10 @@ describe('pnpm poc new', () => {
 
     const readme = read(dir, 'README.md');
     for (const s of README_SECTIONS) expect(readme).toContain(`## ${s.heading}`);
+    // The Measured block between the markers refresh-measured rewrites, with no number in it yet.
+    expect(readme).toMatch(
+      /## Measured\n[^#]*<!-- measured:start -->\n\nNot measured yet: [^\d]*\n\n<!-- measured:end -->/,
+    );
     // The placeholders fail until written: never a passing or skipped stand-in.
     for (const test of ['test/write-behind.test.ts', 'test/faults.test.ts']) {
       expect(read(dir, test)).toContain('expect.fail(');

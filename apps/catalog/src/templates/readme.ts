@@ -23,8 +23,15 @@ Mermaid diagram where a picture helps. Say where the multi-step logic is atomic 
 acks) and why.`,
     'break-it': `TODO: how to make it fail on purpose: \`${spec.naive}\` (\`${spec.pkg}/naive\`) under the load of
 \`test/${spec.name}.test.ts\`, and what you will see.`,
-    measured: `TODO: paste what \`pnpm poc ${short} --measured\` prints (rendered from \`bench/results.json\`) after \`pnpm poc ${short} --bench\`.
-Never type or copy a number.`,
+    // Filled by \`pnpm --filter @poc/catalog refresh-measured\` from bench/results.json; until the bench has run,
+    // the catalog flags the missing result, so the placeholder needs no TODO marker of its own.
+    measured: `TODO: what each comparison measures and its parameters, around the rendered block (never quote its numbers).
+
+<!-- measured:start -->
+
+Not measured yet: run \`pnpm poc ${short} --bench\` on a quiet machine, then \`pnpm --filter @poc/catalog refresh-measured\`.
+
+<!-- measured:end -->`,
     'trade-offs': `TODO: costs, and when not to use it.
 
 Production checklist:
