@@ -1,5 +1,5 @@
-import { redisNamespace, type RedisNamespace } from '@poc/harness/services';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateRedis, redisClient, redisNamespace, type RedisNamespace } from '@poc/harness/services';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadLua, luaFolder, runScript } from '../src/index.ts';
 
 const luaScript = luaFolder(new URL('./lua/', import.meta.url));
@@ -20,8 +20,14 @@ describe('runScript', () => {
   });
 
   it('falls back to EVAL after SCRIPT FLUSH and caches the script again', async () => {
-    const redis = ns.client();
+    // SCRIPT FLUSH empties the whole server's cache: a server of this test's own, never the shared one.
+    const server = await privateRedis();
+    onTestFinished(() => server.close());
+    const redis = redisClient(server.url);
+    onTestFinished(() => void redis.disconnect());
     const script = luaScript('set-if-absent-1.lua');
+    await runScript(redis, script, ['cached'], ['v']);
+    expect(await redis.script('EXISTS', script.sha)).toEqual([1]);
     await redis.script('FLUSH');
     expect(await redis.script('EXISTS', script.sha)).toEqual([0]);
     expect(await runScript(redis, script, ['fresh'], ['v'])).toBe(1);
