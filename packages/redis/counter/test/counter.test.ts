@@ -3,13 +3,15 @@ import {
   eventually,
   holdReplies,
   postgresDatabase,
+  privateRedis,
+  redisClient,
   serverNowMs,
   redisNamespace,
   type PostgresDatabase,
   type RedisNamespace,
 } from '@poc/harness';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { counters, expiringCounters, sqlCounter } from '../src/index.ts';
 import { naiveIncrement } from '../src/naive.ts';
 
@@ -183,9 +185,14 @@ describe('expiring counters', () => {
   });
 
   it('runs after SCRIPT FLUSH (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
-    const perWindow = expiringCounters(admin, { windowMs: 5_000 });
+    // SCRIPT FLUSH empties the whole server's cache: a server of this test's own, never the shared one.
+    const server = await privateRedis();
+    onTestFinished(() => server.close());
+    const own = redisClient(server.url);
+    onTestFinished(() => void own.disconnect());
+    const perWindow = expiringCounters(own, { windowMs: 5_000 });
     await perWindow.increment('flushed');
-    await admin.script('FLUSH');
+    await own.script('FLUSH');
     expect((await perWindow.increment('flushed')).count).toBe(2);
   });
 });
