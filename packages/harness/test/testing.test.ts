@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HarnessArgumentError, HarnessError, isHarnessError } from '../src/errors.ts';
-import { eventually, spawnTsWorker, uniqueName } from '../src/testing/index.ts';
+import { redisNamespace } from '../src/services/index.ts';
+import { eventually, holdReplies, spawnTsWorker, uniqueName } from '../src/testing/index.ts';
 
 describe('eventually', () => {
   it('returns the first value that is neither false nor undefined', async () => {
@@ -74,5 +75,33 @@ describe('spawnTsWorker', () => {
     await expect(worker.waitForLine('never printed', 200)).rejects.toThrow(
       /printed no line matching never printed[\s\S]*worker w2 ready/,
     );
+  });
+});
+
+describe('holdReplies', () => {
+  it("holds the replies to the named commands, and to a MULTI's EXEC, until then() resolves", async () => {
+    const ns = await redisNamespace();
+    onTestFinished(() => ns.close());
+    const redis = ns.client();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = holdReplies(redis, ['get', 'exec'], () => gate);
+    await redis.set('k', '1');
+
+    const events: string[] = [];
+    const read = held.get('k').then((v) => events.push(`get ${v}`));
+    const tx = held
+      .multi()
+      .incr('k')
+      .exec()
+      .then((r) => events.push(`exec ${JSON.stringify(r)}`));
+    const free = held.set('other', 'x').then(() => events.push('set'));
+    await free; // a command not named is answered at once
+    // The server has acted on the held commands: the increment is visible to another reader.
+    await eventually(async () => (await redis.get('k')) === '2', { what: 'EXEC applied on the server' });
+    expect(events).toEqual(['set']);
+    release();
+    await Promise.all([read, tx]);
+    expect(events).toEqual(['set', 'get 1', 'exec [[null,2]]']);
   });
 });

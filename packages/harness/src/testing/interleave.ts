@@ -19,18 +19,29 @@ export function barrier(parties: number): () => Promise<void> {
 /**
  * `redis`, except that the caller gets each reply to one of `commands` only once `then()` has resolved.
  * With `then` a barrier of all callers, every caller's read has been answered before any caller writes.
- * The server stays real: only when the caller hears the answer changes.
+ * `'exec'` holds the reply of a MULTI built on this client (its EXEC), since a transaction's commands
+ * are not methods of the client. The server stays real: only when the caller hears the answer changes.
  */
 export function holdReplies(redis: Redis, commands: readonly string[], then: () => Promise<void>): Redis {
+  const held =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const reply = await call(...args);
+      await then();
+      return reply;
+    };
   return new Proxy(redis, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'multi' && commands.includes('exec') && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          const multi = (value as (...a: unknown[]) => ReturnType<Redis['multi']>).apply(target, args);
+          multi.exec = held(multi.exec.bind(multi)) as typeof multi.exec;
+          return multi;
+        };
+      }
       if (typeof property !== 'string' || !commands.includes(property) || typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        const reply: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        await then();
-        return reply;
-      };
+      return held((...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
 }

@@ -1,9 +1,9 @@
 // pnpm --filter poc-redis-lua-leaderboard demo: one board updated by a Lua script, then the same update
 // written as round trips and as MULTI, side by side under the interleavings that tell them apart.
-import { redisNamespace, serverFor } from '@poc/harness';
+import { holdReplies, redisNamespace, serverFor } from '@poc/harness';
 import { ManualClock, runMain } from '@poc/kit';
 import { disagreements, type Leaderboard, type ScoreUpdate } from './index.ts';
-import { decisionRead, everyStep, freeRun, holdAfter, once, variants, type Variant } from './race.ts';
+import { decisionRead, everyStep, freeRun, once, variants, type Variant } from './race.ts';
 
 const say = (line = ''): void => console.log(line);
 const ORDER: Variant[] = ['round trips', 'multi', 'script'];
@@ -62,7 +62,7 @@ runMain(async () => {
       const name = `demo${++boards}`;
       const reading = variants[variant](ns.client(), { name, topN: 2 });
       const seen: string[][] = [];
-      const held = holdAfter(ns.client(), everyStep[variant], async () => {
+      const held = holdReplies(ns.client(), everyStep[variant], async () => {
         seen.push(disagreements(await reading.snapshot(['bob'])));
       });
       const filler = variants[variant](ns.client(), { name, topN: 2 });
@@ -82,7 +82,7 @@ runMain(async () => {
       await b.addScore('alice', 30);
       await b.addScore('bob', 20);
       let versionB = 0;
-      const heldA = holdAfter(
+      const heldA = holdReplies(
         ns.client(),
         [decisionRead[variant]],
         once(async () => (versionB = (await b.addScore('bob', 50)).topVersion)),

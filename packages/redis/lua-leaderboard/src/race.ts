@@ -1,7 +1,6 @@
-// The three ways of writing an update side by side, and the interleavings that tell them apart, made
-// certain: a client whose reply to a command reaches the caller only after something else has happened.
+// The three ways of writing an update side by side, and free-running writers with a reader taking
+// snapshots (the interleavings that tell them apart are made certain with the harness's holdReplies).
 // Shared by the demo, the tests and the bench; not part of the package's API.
-import { holdReplies } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { disagreements, luaLeaderboard, type Leaderboard, type LeaderboardOptions } from './index.ts';
 import { multiLeaderboard, roundTripLeaderboard } from './naive.ts';
@@ -27,30 +26,6 @@ export const everyStep: Record<Variant, string[]> = {
   multi: ['exec'],
   'round trips': ['zincrby', 'lpush', 'ltrim', 'zrevrange', 'hmget', 'hset'],
 };
-
-/**
- * `redis`, except that each reply to one of `commands` reaches the caller only after `then()` resolved.
- * The harness's holdReplies, plus 'exec': the reply of a MULTI built on this client.
- */
-export function holdAfter(redis: Redis, commands: readonly string[], then: () => Promise<void>): Redis {
-  const held = holdReplies(redis, commands, then);
-  if (!commands.includes('exec')) return held;
-  return new Proxy(held, {
-    get(target, property, receiver) {
-      if (property !== 'multi') return Reflect.get(target, property, receiver) as unknown;
-      return (...args: unknown[]) => {
-        const multi = (redis.multi as (...a: unknown[]) => ReturnType<Redis['multi']>).apply(redis, args);
-        const exec = multi.exec.bind(multi);
-        multi.exec = (async () => {
-          const reply = await exec();
-          await then();
-          return reply;
-        }) as typeof multi.exec;
-        return multi;
-      };
-    },
-  });
-}
 
 /** `action` on the first call only; later calls resolve at once. */
 export function once(action: () => Promise<unknown>): () => Promise<void> {

@@ -2,20 +2,11 @@
 // reply (the server stays real: only when the writer hears the answer changes) and under free-running
 // concurrent writers. A reader reads the cache, the board's top and each player's score and newest history
 // entry in one MULTI; the script never lets it see them disagree, the other two do (each its own way).
-import { redisNamespace, type RedisNamespace } from '@poc/harness';
+import { holdReplies, redisNamespace, type RedisNamespace } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disagreements, type Leaderboard, type ScoreUpdate } from '../src/index.ts';
-import {
-  decisionRead,
-  everyStep,
-  freeRun,
-  holdAfter,
-  once,
-  variants,
-  type FreeRun,
-  type Variant,
-} from '../src/race.ts';
+import { decisionRead, everyStep, freeRun, once, variants, type FreeRun, type Variant } from '../src/race.ts';
 
 let ns: RedisNamespace;
 let reader: Redis;
@@ -44,7 +35,7 @@ describe('a reader between the steps of one update', () => {
       const name = `race${++boards}`;
       const reading = variants[variant](reader, { name, topN: 2 });
       const snapshots: string[][] = [];
-      const held = holdAfter(ns.client(), everyStep[variant], async () => {
+      const held = holdReplies(ns.client(), everyStep[variant], async () => {
         snapshots.push(disagreements(await reading.snapshot(['bob'])));
       });
       const writer = variants[variant](held, { name, topN: 2 });
@@ -87,7 +78,7 @@ describe('a whole update by another writer between one writer’s read and its w
       await b.addScore('alice', 30);
       await b.addScore('bob', 20);
       let bUpdate: ScoreUpdate | undefined;
-      const heldA = holdAfter(
+      const heldA = holdReplies(
         ns.client(),
         [decisionRead[variant]],
         once(async () => (bUpdate = await b.addScore('bob', 50))),
