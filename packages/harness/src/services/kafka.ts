@@ -58,7 +58,9 @@ export async function kafkaNamespace(options: { name?: string } = {}): Promise<K
   const server = await serverFor('kafka');
   const prefix = uniqueName(options.name ?? 't');
   const topics = new Set<string>();
-  const admin = kafkaClient(server.url).admin();
+  // Quiet: while a fresh broker loads its coordinator, KafkaJS logs each refused probe as an ERROR line
+  // (into every demo's output); a real failure still reaches the caller as a thrown error.
+  const admin = kafkaClient(server.url, { logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await waitForCoordinator(server.url, admin);
   let closed = false;
