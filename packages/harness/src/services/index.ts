@@ -12,6 +12,7 @@ export {
 } from './rabbitmq.ts';
 export {
   kafkaClient,
+  kafkaJava,
   kafkaNamespace,
   privateKafka,
   type KafkaCluster,

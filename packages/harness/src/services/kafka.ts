@@ -3,7 +3,7 @@ import { Kafka, logLevel, type ITopicConfig, type KafkaConfig } from 'kafkajs';
 import { eventually } from '../testing/eventually.ts';
 import { uniqueName } from '../testing/names.ts';
 import { HarnessArgumentError } from '../errors.ts';
-import { startLocalKafkaCluster } from './local/kafka.ts';
+import { javaAndJars, startLocalKafkaCluster } from './local/kafka.ts';
 import { LocalPrivate, definition, serverFor, startPrivateServer } from './servers.ts';
 import type { PrivateServer } from './types.ts';
 
@@ -125,6 +125,13 @@ export interface KafkaCluster extends AsyncDisposable {
   /** Stops every node and removes their files. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Kafka's own Java tools at the version the harness runs: `spawn(java, ['-cp', classpath,
+ * 'org.apache.kafka.tools.ProducerPerformance', ...])`. Throws ServiceUnavailableError when Java or the jars
+ * are missing (tooling/scripts/install-services.sh kafka installs both).
+ */
+export const kafkaJava = (): { java: string; classpath: string } => javaAndJars();
 
 const MAX_BROKERS = 9;
 

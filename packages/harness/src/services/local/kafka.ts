@@ -74,7 +74,12 @@ const LOG4J = [
   '',
 ].join('\n');
 
-function javaAndJars(): { java: string; classpath: string } {
+/**
+ * The `java` binary and the classpath of the Kafka jars the harness runs its brokers from: for Kafka's own
+ * tools (kafka-console-producer, kafka-producer-perf-test) run against the same version. Throws
+ * ServiceUnavailableError naming the install step when either is missing.
+ */
+export function javaAndJars(): { java: string; classpath: string } {
   const java = findExecutable('java');
   const libs = join(kafkaHome(), 'libs');
   if (!java || !existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`))) {
