@@ -4,7 +4,9 @@ import { logLevel } from 'kafkajs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { eventually } from '../src/testing/index.ts';
 import { privateKafka } from '../src/services/index.ts';
+import { readFileSync } from 'node:fs';
 import { HarnessArgumentError } from '../src/errors.ts';
+import { listenersOn } from '../src/services/local/sockets.ts';
 
 describe('privateKafka({ brokers })', () => {
   it.each([0, 10, 2.5, Number.NaN])('refuses brokers = %s', async (brokers) => {
@@ -80,6 +82,18 @@ describe('privateKafka({ brokers })', () => {
         timeoutMs: 90_000,
         what: 'the killed node back in sync',
       });
+
+      // freeze() stops the node's whole process (SIGSTOP: state T in /proc) with its sockets open; thaw() resumes it.
+      const state = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
+      const follower = cluster.nodes.find((n) => n.nodeId !== next.nodeId)!;
+      const [jvm] = listenersOn(Number(follower.url.split(':')[1]));
+      expect(jvm).toBeDefined();
+      // A signal takes effect when the process is next scheduled: wait for the state, don't sample it once.
+      follower.freeze();
+      await eventually(() => state(jvm!) === 'T', { what: 'the frozen JVM stopped' });
+      follower.thaw();
+      await eventually(() => state(jvm!) !== 'T', { what: 'the thawed JVM running' });
+      await eventually(async () => (await isr()).length === 3, { timeoutMs: 90_000, what: 'the thawed node in sync' });
 
       const consumer = cluster.kafka({ logLevel: logLevel.NOTHING }).consumer({ groupId: 'check' });
       await consumer.connect();

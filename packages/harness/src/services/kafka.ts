@@ -107,6 +107,10 @@ export async function kafkaNamespace(options: { name?: string } = {}): Promise<K
 /** One node of a private cluster: stop, kill and start it like any private server. */
 export interface KafkaClusterNode extends PrivateServer {
   readonly nodeId: number;
+  /** SIGSTOP to the node's whole process tree: it stops answering, its connections stay open. */
+  freeze(): void;
+  /** SIGCONT: the frozen node carries on. */
+  thaw(): void;
 }
 
 /** A private multi-broker Kafka cluster, for replication and failover tests. Close it when done. */
@@ -167,7 +171,7 @@ export async function privateKafka(options?: { brokers: number }): Promise<Priva
     async leaderOf(topic, partition = 0) {
       const running = nodes.filter((x) => x.running);
       if (running.length === 0) throw new HarnessArgumentError('leaderOf(): every node of the cluster is stopped');
-      const admin = kafkaClient(running.map((x) => x.url).join(',')).admin();
+      const admin = kafkaClient(running.map((x) => x.url).join(','), { logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
         const meta = await admin.fetchTopicMetadata({ topics: [topic] });

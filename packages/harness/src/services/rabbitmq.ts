@@ -74,6 +74,10 @@ export const privateRabbitmq = (): Promise<PrivateServer> => startPrivateServer(
 export interface RabbitmqClusterNode extends PrivateServer {
   /** Its Erlang node name, as x-queue-leader / rabbitmqctl show it, e.g. "poc41234@localhost". */
   readonly nodeName: string;
+  /** SIGSTOP to the node's whole process tree: it stops answering, its connections stay open. */
+  freeze(): void;
+  /** SIGCONT: the frozen node carries on. */
+  thaw(): void;
 }
 
 /** A private RabbitMQ cluster, for quorum queues and node failures. Close it when done. */

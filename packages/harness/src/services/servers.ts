@@ -245,6 +245,14 @@ export class LocalPrivate extends PrivateBase {
   protected doKill = (): Promise<void> => this.local.dir.signal('SIGKILL');
   protected doStart = (): Promise<void> => this.local.launch();
   protected doClose = (): Promise<void> => this.local.dir.dispose();
+  /** SIGSTOP to the whole server: it stops answering with its connections open (a frozen VM, a GC pause). */
+  freeze(): void {
+    this.local.dir.pause(true);
+  }
+  /** SIGCONT: a frozen server carries on where it was. */
+  thaw(): void {
+    this.local.dir.pause(false);
+  }
 }
 
 class DockerPrivate extends PrivateBase {

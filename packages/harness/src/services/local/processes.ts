@@ -407,11 +407,39 @@ export class ServerDir {
     if (!child?.pid || !this.running) return;
     const leader = child.pid;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // The child is unref'd (a server must not keep its harness alive); while we wait for its exit it must
+    // keep this process alive, or a script with nothing else open ends in the middle of the wait.
+    child.ref();
+    try {
+      await this.stopTree(leader, signal, exited, timeoutMs);
+    } finally {
+      child.unref();
+    }
+    cleanLeftovers(this.tracked.leftovers);
+  }
+
+  /**
+   * Pauses (SIGSTOP) or resumes (SIGCONT) the whole server, every process of its tree: a frozen VM or a
+   * long GC pause, with its sockets left open. Other nodes see it stop answering; it has not crashed.
+   */
+  pause(paused: boolean): void {
+    const leader = this.tracked.child?.pid;
+    if (!leader || !this.running) return;
+    for (const pid of [leader, ...descendants(leader)]) trySignal(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  private async stopTree(
+    leader: number,
+    signal: NodeJS.Signals,
+    exited: Promise<void>,
+    timeoutMs: number,
+  ): Promise<void> {
     if (signal === 'SIGKILL') {
       const pids = killTree(leader);
       await Promise.all([exited, waitGone(pids, 10_000)]);
     } else {
       const tree = [leader, ...descendants(leader)];
+      for (const pid of tree) trySignal(pid, 'SIGCONT'); // a frozen server could not act on the signal
       try {
         process.kill(-leader, signal);
       } catch {
@@ -426,7 +454,6 @@ export class ServerDir {
       for (const pid of left) trySignal(pid, 'SIGKILL');
       await waitGone(left, 10_000);
     }
-    cleanLeftovers(this.tracked.leftovers);
   }
 
   async dispose(): Promise<void> {
