@@ -203,3 +203,36 @@ export async function readLatestByKey(kafka: Kafka, topic: string, options: Scan
   );
   return { records, latest };
 }
+
+/**
+ * Messages per produce request. One fetched batch can hold thousands of events, each updating up to
+ * several windows: sent as one request, its record batch outgrows the broker's message.max.bytes
+ * (1 MiB by default) and the broker refuses it. Several requests inside one transaction still commit
+ * or abort together.
+ */
+export const MESSAGES_PER_REQUEST = 1_000;
+
+/** `topicMessages` cut into produce requests of at most `max` messages each, in order. */
+export function inRequests<M>(
+  topicMessages: ReadonlyArray<{ topic: string; messages: M[] }>,
+  max = MESSAGES_PER_REQUEST,
+): Array<Array<{ topic: string; messages: M[] }>> {
+  const requests: Array<Array<{ topic: string; messages: M[] }>> = [];
+  let current: Array<{ topic: string; messages: M[] }> = [];
+  let size = 0;
+  for (const { topic, messages } of topicMessages) {
+    for (let i = 0; i < messages.length;) {
+      if (size === max) {
+        requests.push(current);
+        current = [];
+        size = 0;
+      }
+      const take = messages.slice(i, i + (max - size));
+      current.push({ topic, messages: take });
+      size += take.length;
+      i += take.length;
+    }
+  }
+  if (size > 0) requests.push(current);
+  return requests;
+}

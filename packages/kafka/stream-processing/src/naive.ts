@@ -4,7 +4,7 @@
 // after the committed offsets, so every count made before the crash in a still-open window is lost.
 // Not exported from the main entry: import it from 'poc-kafka-stream-processing/naive'.
 import type { Kafka, Producer } from 'kafkajs';
-import { checkTopology } from './changelog.ts';
+import { checkTopology, inRequests } from './changelog.ts';
 import { kafkaCall } from './errors.ts';
 import {
   createContext,
@@ -36,21 +36,15 @@ function inMemory(context: Context): Committer {
     async commit(batch) {
       const { step, info } = batch;
       const where = `${batch.topic}/${batch.partition} up to offset ${info.lastOffset}`;
-      await kafkaCall(`sending the results of ${where}`, () =>
-        producer!.sendBatch({
-          acks: -1,
-          topicMessages: [
-            {
-              topic: context.output,
-              messages: step.results.map((r) => ({ key: stateId(r.window, r.key, r.start), value: JSON.stringify(r) })),
-            },
-            {
-              topic: context.lateEvents,
-              messages: step.rejected.map((r) => ({ key: r.key, value: JSON.stringify(r) })),
-            },
-          ].filter((t) => t.messages.length > 0),
-        }),
-      );
+      const requests = inRequests([
+        {
+          topic: context.output,
+          messages: step.results.map((r) => ({ key: stateId(r.window, r.key, r.start), value: JSON.stringify(r) })),
+        },
+        { topic: context.lateEvents, messages: step.rejected.map((r) => ({ key: r.key, value: JSON.stringify(r) })) },
+      ]);
+      for (const topicMessages of requests)
+        await kafkaCall(`sending the results of ${where}`, () => producer!.sendBatch({ acks: -1, topicMessages }));
       await context.hooks.beforeCommit?.(info);
       await batch.commitOffsets(); // after the output: at-least-once for the output, nothing for the counts
     },

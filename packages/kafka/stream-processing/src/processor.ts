@@ -5,8 +5,8 @@
 // coordinator aborts that instance's open transaction), then rebuilds its state from the changelog
 // (committed records only) and resumes from the committed offsets: state and position always agree.
 import { performance } from 'node:perf_hooks';
-import type { Kafka, Producer } from 'kafkajs';
-import { checkTopology, readLatestByKey } from './changelog.ts';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { checkTopology, inRequests, readLatestByKey } from './changelog.ts';
 import { kafkaCall } from './errors.ts';
 import {
   createContext,
@@ -80,16 +80,13 @@ function transactionalChangelog(context: Context): Committer {
       const where = `${batch.topic}/${batch.partition} up to offset ${info.lastOffset}`;
       const txn = await kafkaCall(`beginning the transaction for ${where}`, () => p.transaction());
       try {
-        await kafkaCall(`sending the results of ${where}`, () =>
-          txn.sendBatch({
-            acks: -1,
-            topicMessages: [
-              { topic: context.changelog, messages: changelog },
-              { topic: context.output, messages: output },
-              { topic: context.lateEvents, messages: late },
-            ].filter((t) => t.messages.length > 0),
-          }),
-        );
+        const requests = inRequests<Message>([
+          { topic: context.changelog, messages: changelog },
+          { topic: context.output, messages: output },
+          { topic: context.lateEvents, messages: late },
+        ]);
+        for (const topicMessages of requests)
+          await kafkaCall(`sending the results of ${where}`, () => txn.sendBatch({ acks: -1, topicMessages }));
         await kafkaCall(`adding the offsets of ${where} to the transaction`, () =>
           txn.sendOffsets({
             consumerGroupId: name,
