@@ -194,7 +194,7 @@ runMain(async () => {
 
     await report.finish(
       'The POC’s own claim (the roadmap has none for #17): with {param:concurrency} greedy callers on one bucket ' +
-        '(capacity 200, 100/s, server clock), the Lua script admitted {fact:excess-lua} tokens against capacity + rate × elapsed ' +
+        '(capacity 200, 100/s, server clock), the Lua script admitted {fact:excess-lua} tokens beyond capacity + rate × elapsed ' +
         '(per round; 0 or −1 is exact), the naive GET/compute/SET version {fact:excess-naive}. Throughput ÷ rate-limiter-flexible’s ' +
         'BurstyRateLimiter: many clients {ratio:many-clients/lua token bucket}, one hot client {ratio:hot-client/lua token bucket}; ' +
         'naive {ratio:many-clients/naive round trips} and {ratio:hot-client/naive round trips}.',
