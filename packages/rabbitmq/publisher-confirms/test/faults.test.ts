@@ -33,6 +33,7 @@ async function connect(): Promise<ChannelModel> {
 const STREAM = 3_000;
 const KILL_AT = 1_500;
 const NAIVE_BURST = 2_000;
+const WINDOW = 64; // unconfirmed messages the stream keeps in flight
 
 describe('a broker SIGKILLed mid-stream (private RabbitMQ)', () => {
   it('keeps every confirmed message; the publisher re-publishes the unconfirmed ones after the restart (duplicates counted); the naive publisher loses some', async () => {
@@ -80,7 +81,7 @@ describe('a broker SIGKILLed mid-stream (private RabbitMQ)', () => {
       }
     }
 
-    const report = await publishStreaming(observed, stream(), { window: 64 });
+    const report = await publishStreaming(observed, stream(), { window: WINDOW });
     await restarted;
 
     const ids = messages(queue, STREAM, 's').map((m) => m.messageId!);
@@ -97,7 +98,9 @@ describe('a broker SIGKILLed mid-stream (private RabbitMQ)', () => {
     expect(distinct).toEqual(new Set(ids));
     // At least once: a re-published message the broker had already stored is there twice.
     expect(pattern.stats.republished).toBeGreaterThan(0);
-    expect(pattern.stats.republished).toBeLessThanOrEqual(unconfirmedAtKill);
+    // Re-published = in flight when the connection was found dead: those waiting at the kill plus what the
+    // stream sent before the loss was noticed, never more than the window (CI once saw 64 with 23 at the kill).
+    expect(pattern.stats.republished).toBeLessThanOrEqual(WINDOW);
     expect(extraCopies).toBeLessThanOrEqual(pattern.stats.republished);
     console.log(
       `confirmed before the kill ${confirmedBeforeKill.size}, waiting at the kill ${unconfirmedAtKill}, ` +
