@@ -266,8 +266,12 @@ export async function startLocalKafkaCluster(count: number): Promise<LocalKafkaC
         dirs[0]!,
         `Kafka cluster of ${count}`,
         async () => {
-          const id = await kafkaIdentity(brokers);
-          if (id.brokers !== count) throw new Error(`${id.brokers} of ${count} brokers registered`);
+          // Ask every node, not the bootstrap list: a client may land on any of them, and a node's
+          // metadata can lag the controller's by a moment after the last broker registers.
+          for (const n of nodes) {
+            const id = await kafkaIdentity(n.url);
+            if (id.brokers !== count) throw new Error(`node ${n.nodeId} sees ${id.brokers} of ${count} brokers`);
+          }
         },
         60_000,
       );
