@@ -268,13 +268,15 @@ describe('latencySummary', () => {
 });
 
 describe('sourceHash', () => {
-  it('covers src/ and bench/ but not bench/results.json', () => {
+  it('covers src/ and bench/ but not bench/results.json or bench/plans/', () => {
     const dir = pkgDir();
     mkdirSync(join(dir, 'bench'));
     writeFileSync(join(dir, 'bench', 'x.bench.ts'), '// bench\n');
     const before = sourceHash(dir);
     expect(before).toMatch(/^sha256:[0-9a-f]{64}$/);
     writeFileSync(join(dir, 'bench', 'results.json'), '{}');
+    mkdirSync(join(dir, 'bench', 'plans'));
+    writeFileSync(join(dir, 'bench', 'plans', 'seq-scan.txt'), 'Seq Scan on t\n');
     writeFileSync(join(dir, 'README.md'), '# not hashed\n');
     expect(sourceHash(dir)).toBe(before);
     writeFileSync(join(dir, 'src', 'index.ts'), 'export const x = 2;\n');

@@ -32,6 +32,7 @@ export { resultFlags } from './flags.ts';
 export { benchProfile, type BenchProfile } from './profile.ts';
 export { isBenchProcess, enterBench, currentBenchRun } from './runner.ts';
 export * from './schema.ts';
+export { explainAnalyze, savePlans, postgresDurability, PLANS_DIR, type PgQueryable } from './plans.ts';
 
 // In a package's bench script, importing this module takes the repository's bench lock (queueing
 // behind any bench that runs) before the bench's own code runs: see runner.ts. Elsewhere (tests,

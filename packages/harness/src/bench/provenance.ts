@@ -8,8 +8,8 @@ import { join } from 'node:path';
 
 /** Folders of a package whose files the hash covers. */
 export const HASHED_DIRS = ['src', 'bench'] as const;
-/** Files of those folders the hash leaves out: what a bench writes. */
-const EXCLUDED = new Set(['bench/results.json']);
+/** Files and folders of those folders the hash leaves out: what a bench writes (results, query plans). */
+const EXCLUDED = new Set(['bench/results.json', 'bench/plans']);
 
 function filesUnder(root: string, rel: string): string[] {
   const dir = join(root, rel);
@@ -18,15 +18,16 @@ function filesUnder(root: string, rel: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const child = `${rel}/${entry.name}`;
+    if (EXCLUDED.has(child)) continue;
     if (entry.isDirectory()) out.push(...filesUnder(root, child));
-    else if (entry.isFile() && !EXCLUDED.has(child)) out.push(child);
+    else if (entry.isFile()) out.push(child);
   }
   return out;
 }
 
 /**
- * "sha256:<hex>" over every file of the package's src/ and bench/ (bench/results.json, node_modules and
- * dot-files left out): each file's path relative to the package, a NUL, its bytes, a NUL, in path order.
+ * "sha256:<hex>" over every file of the package's src/ and bench/ (bench/results.json, bench/plans/,
+ * node_modules and dot-files left out): each file's path relative to the package, a NUL, its bytes, a NUL, in path order.
  */
 export function sourceHash(packageDir: string): string {
   const files = HASHED_DIRS.flatMap((d) => filesUnder(packageDir, d)).sort();
