@@ -2,6 +2,7 @@
 // must not be open while the tests run. Each service's whole process tree (and anything listening on
 // a port reserved for it, such as a RabbitMQ node's epmd) may listen on loopback addresses only.
 import { readFileSync } from 'node:fs';
+import amqp from 'amqplib';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SERVICES, type ServiceName } from '../src/services/definitions.ts';
@@ -39,9 +40,21 @@ describe('servers listen on loopback only', () => {
 });
 
 describe('RabbitMQ nodes', () => {
-  it('get a random cookie each, and their epmd stops with them', async () => {
+  it('get a random cookie and password each, refuse guest/guest, and their epmd stops with them', async () => {
     const [a, b] = await Promise.all([startLocalRabbitmq(), startLocalRabbitmq()]);
     onTestFinished(() => Promise.all([a.dir.dispose(), b.dir.dispose()]).then(() => undefined));
+    const password = (n: LocalProcessServer): string => decodeURIComponent(new URL(n.url).password);
+    for (const n of [a, b]) {
+      expect(new URL(n.url).username).toBe('poc');
+      expect(password(n)).toMatch(/^[0-9a-f]{48}$/); // 192 random bits
+      const conn = await amqp.connect(n.url);
+      await conn.close();
+      const guest = new URL(n.url);
+      guest.username = 'guest';
+      guest.password = 'guest';
+      await expect(amqp.connect(guest.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+    }
+    expect(password(a)).not.toBe(password(b));
     const cookie = (n: LocalProcessServer): string => readFileSync(join(n.dir.path, '.erlang.cookie'), 'utf8');
     for (const n of [a, b]) {
       expect(cookie(n)).toMatch(/^[0-9A-F]{64}$/); // 256 random bits

@@ -7,6 +7,7 @@
 // builds (same paths, users and entrypoint conventions), so a POC_<SERVICE>_IMAGE of either kind works.
 import { randomBytes } from 'node:crypto';
 import { postgresSettings } from '../local/postgres.ts';
+import { amqpUrl, amqpUserConfig, newAmqpPassword } from '../local/rabbitmq.ts';
 import { REDIS_BASE_CONFIG } from '../local/redis.ts';
 import { probeAmqp, probeKafka, probePostgres, probeToxiproxy, redisVersion } from '../probes.ts';
 import type { ImageService } from '../images.ts';
@@ -47,9 +48,10 @@ export const POSTGRES_INITDB_ARGS = '--encoding=UTF8 --locale=C';
  * RabbitMQ's configuration (local/rabbitmq.ts writes the same lines, with its loopback listener).
  * loopback_users = none: connections through Docker's port publishing arrive from the bridge, not loopback.
  */
-export const rabbitmqConfig = (listener: string): string =>
+export const rabbitmqConfig = (listener: string, password: string): string =>
   [
     `listeners.tcp.default = ${listener}`,
+    ...amqpUserConfig(password),
     'loopback_users = none',
     'log.console = true',
     'log.console.level = warning',
@@ -163,7 +165,8 @@ export function containerSpec(service: ImageService, port: number, options: Spec
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         probe: (url) => probePostgres(url),
       };
-    case 'rabbitmq':
+    case 'rabbitmq': {
+      const password = newAmqpPassword();
       return {
         network: { publish: 5672 },
         command: ['rabbitmq-server'],
@@ -176,13 +179,14 @@ export function containerSpec(service: ImageService, port: number, options: Spec
           ERL_EPMD_ADDRESS: '127.0.0.1',
         },
         files: [
-          { target: '/tmp/poc-rabbitmq/rabbitmq.conf', content: rabbitmqConfig('5672') },
+          { target: '/tmp/poc-rabbitmq/rabbitmq.conf', content: rabbitmqConfig('5672', password) },
           { target: '/tmp/poc-rabbitmq/enabled_plugins', content: '[].\n' },
         ],
-        url: `amqp://guest:guest@127.0.0.1:${port}`,
+        url: amqpUrl(port, password),
         probe: (url) => probeAmqp(url),
         readyTimeoutMs: 90_000,
       };
+    }
     case 'kafka':
       return {
         network: { publish: port },

@@ -26,12 +26,27 @@ import {
 /** A new Erlang cookie: 32 random bytes, as letters an Erlang cookie may hold. */
 export const newErlangCookie = (): string => randomBytes(32).toString('hex').toUpperCase();
 
+/** The AMQP user every node the harness starts creates at first boot (instead of guest/guest). */
+export const AMQP_USER = 'poc';
+/** A new password for that user: 24 random bytes in hex, safe in a URL and in rabbitmq.conf. */
+export const newAmqpPassword = (): string => randomBytes(24).toString('hex');
+
+/** rabbitmq.conf lines that create the harness's user with a random password, not guest/guest. */
+export const amqpUserConfig = (password: string): string[] => [
+  `default_user = ${AMQP_USER}`,
+  `default_pass = ${password}`,
+];
+
+export const amqpUrl = (port: number, password: string): string => `amqp://${AMQP_USER}:${password}@127.0.0.1:${port}`;
+
 /** Where one node listens and who its peers are (a cluster's node names, or none for a lone node). */
 interface RabbitNode {
   port: number;
   distPort: number;
   epmdPort: number;
   cookie: string;
+  /** The password of the node's AMQP user (the same on every node of a cluster). */
+  password: string;
   peers: readonly string[];
   /** The cluster's name (the server property every member reports), for a cluster's nodes. */
   clusterName?: string;
@@ -68,6 +83,7 @@ function prepareNode(dir: string, node: RabbitNode): NodeJS.ProcessEnv {
     join(dir, 'rabbitmq.conf'),
     [
       `listeners.tcp.default = 127.0.0.1:${node.port}`,
+      ...amqpUserConfig(node.password),
       'loopback_users = none',
       'log.console = true',
       'log.console.level = warning',
@@ -98,8 +114,6 @@ function prepareNode(dir: string, node: RabbitNode): NodeJS.ProcessEnv {
   };
 }
 
-const amqpUrl = (port: number): string => `amqp://guest:guest@127.0.0.1:${port}`;
-
 export function startLocalRabbitmq(options: { cookie?: string } = {}): Promise<LocalProcessServer> {
   const bin = rabbitmqBinary();
   return startLocalServer({
@@ -108,14 +122,20 @@ export function startLocalRabbitmq(options: { cookie?: string } = {}): Promise<L
     timeoutMs: 60_000,
     async prepare(dir, [port, distPort, epmdPort]) {
       dir.leaves({ kind: 'epmd', port: epmdPort! });
+      const password = newAmqpPassword();
       const env = prepareNode(dir.path, {
         port: port!,
         distPort: distPort!,
         epmdPort: epmdPort!,
         cookie: options.cookie ?? newErlangCookie(),
+        password,
         peers: [],
       });
-      return { url: amqpUrl(port!), what: `rabbitmq-server on port ${port}`, command: { command: bin, args: [], env } };
+      return {
+        url: amqpUrl(port!, password),
+        what: `rabbitmq-server on port ${port}`,
+        command: { command: bin, args: [], env },
+      };
     },
     async probe(url) {
       // The cluster name defaults to the node name, with this machine's host name after the "@".
@@ -186,6 +206,7 @@ export async function startLocalRabbitmqCluster(count: number): Promise<LocalRab
       const [epmdPort] = await shared.reservePorts(1);
       shared.leaves({ kind: 'epmd', port: epmdPort! });
       const cookie = newErlangCookie();
+      const password = newAmqpPassword();
       const ports: number[][] = [];
       for (const dir of dirs) ports.push(await dir.reservePorts(2));
       const peers = ports.map(([port]) => nodeName(port!));
@@ -197,10 +218,11 @@ export async function startLocalRabbitmqCluster(count: number): Promise<LocalRab
           distPort: distPort!,
           epmdPort: epmdPort!,
           cookie,
+          password,
           peers,
           clusterName,
         });
-        const url = amqpUrl(port!);
+        const url = amqpUrl(port!, password);
         let version = 'unknown';
         return {
           nodeName: peers[i]!,
