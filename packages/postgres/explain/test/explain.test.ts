@@ -88,6 +88,37 @@ describe('planted problems: named before the fix, gone after it', () => {
     expect(scan['Plan Rows'] / scan['Actual Rows']!).toBeLessThan(2);
   });
 
+  it('sort spill in parallel workers: named when a worker spills, not only the leader', async () => {
+    // A parallel plan forced on the test's small table: each worker sorts its share with its own work_mem
+    // and reports it under Workers. The leader does not sort (parallel_leader_participation off), so
+    // only the workers' entries can show the spill.
+    const c = caseById('sort-spill');
+    const parallel = {
+      parallel_setup_cost: '0',
+      parallel_tuple_cost: '0',
+      min_parallel_table_scan_size: '0',
+      max_parallel_workers_per_gather: '2',
+      parallel_leader_participation: 'off',
+    };
+    const before = await explainer(pool, { settings: { ...parallel, work_mem: '64kB' } }).explain(c.sql, c.values);
+    const sort = planNodes(before.plan).find((n) => n['Node Type'] === 'Sort')!;
+    const workers = (sort.Workers ?? []).filter((w) => w['Sort Method'] !== undefined);
+    expect(workers.length).toBeGreaterThan(0);
+    expect(workers.every((w) => w['Sort Space Type'] === 'Disk')).toBe(true);
+    expect(sort['Sort Space Type']).toBeUndefined(); // the leader's own fields: it did not sort
+    expect(before.findings).toEqual([
+      expect.objectContaining({
+        kind: 'sort-spill',
+        method: 'external merge',
+        detail: expect.stringMatching(
+          new RegExp(`^sort spilled to disk in ${workers.length} of ${workers.length} processes`),
+        ),
+      }),
+    ]);
+    const after = await explainer(pool, { settings: { ...parallel, work_mem: '256MB' } }).explain(c.sql, c.values);
+    expect(after.findings).toEqual([]);
+  });
+
   it('sort spill: external merge on disk at the default work_mem; an in-memory quicksort with 256MB', async () => {
     const c = caseById('sort-spill');
     const before = await explainer(pool, c.before).explain(c.sql, c.values);
