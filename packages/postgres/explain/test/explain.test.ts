@@ -103,15 +103,16 @@ describe('planted problems: named before the fix, gone after it', () => {
     const before = await explainer(pool, { settings: { ...parallel, work_mem: '64kB' } }).explain(c.sql, c.values);
     const sort = planNodes(before.plan).find((n) => n['Node Type'] === 'Sort')!;
     const workers = (sort.Workers ?? []).filter((w) => w['Sort Method'] !== undefined);
-    expect(workers.length).toBeGreaterThan(0);
-    expect(workers.every((w) => w['Sort Space Type'] === 'Disk')).toBe(true);
+    // A worker that started late may get too few rows to spill; one with most of them does.
+    const spilled = workers.filter((w) => w['Sort Space Type'] === 'Disk');
+    expect(spilled.length).toBeGreaterThan(0);
     expect(sort['Sort Space Type']).toBeUndefined(); // the leader's own fields: it did not sort
     expect(before.findings).toEqual([
       expect.objectContaining({
         kind: 'sort-spill',
         method: 'external merge',
         detail: expect.stringMatching(
-          new RegExp(`^sort spilled to disk in ${workers.length} of ${workers.length} processes`),
+          new RegExp(`^sort spilled to disk in ${spilled.length} of ${workers.length} processes`),
         ),
       }),
     ]);
