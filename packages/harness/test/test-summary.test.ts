@@ -13,11 +13,23 @@ function workspace(
   const tasks = Object.entries(packages).map(([dir, p]) => {
     if (p.report) {
       mkdirSync(join(root, dir, 'test-results'), { recursive: true });
+      const failed = Array.from({ length: p.report.failed }, (_, i) => ({
+        fullName: `suite > case ${i}`,
+        status: 'failed',
+        failureMessages: [`AssertionError: expected ${i} to be 42\n    at test.ts:1:1`],
+      }));
       const r = {
         numPassedTests: p.report.passed,
         numFailedTests: p.report.failed,
         numPendingTests: 0,
         numTodoTests: 0,
+        testResults: [
+          {
+            name: join(root, dir, 'test', 'x.test.ts'),
+            status: failed.length ? 'failed' : 'passed',
+            assertionResults: failed,
+          },
+        ],
       };
       writeFileSync(join(root, dir, 'test-results', 'vitest.json'), JSON.stringify(r));
     }
@@ -51,6 +63,7 @@ describe('test-summary', () => {
     const r = run(workspace({ 'packages/a': { cache: 'MISS', report: { passed: 4, failed: 1 } } }));
     expect(r.code).toBe(1);
     expect(r.lines).toContain('failing packages: packages/a');
+    expect(r.lines).toContain('  ✗ packages/a/test/x.test.ts > suite > case 0: AssertionError: expected 0 to be 42');
     expect(r.lines.at(-1)).toBe('Tests: 4 passed, 1 failed');
   });
 

@@ -2,7 +2,7 @@
 // CI reads: "Tests: N passed, N failed". Which packages were tested comes from turbo's own run
 // summary (`turbo run ... --summarize`), so a task restored from turbo's cache counts as it should.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { workspaceRoot } from './workspace.ts';
 
 interface VitestJson {
@@ -10,6 +10,29 @@ interface VitestJson {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults?: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }>;
+  }>;
+}
+
+/** One line per failed test (or failed file, when a hook or import failed): where, what, and the
+ * first line of the error, so the tail of a CI log says what broke without the full output. */
+function failureLines(root: string, r: VitestJson): string[] {
+  const lines: string[] = [];
+  const firstLine = (text = ''): string => {
+    const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  };
+  for (const file of r.testResults ?? []) {
+    const where = relative(root, file.name);
+    const failed = file.assertionResults.filter((a) => a.status === 'failed');
+    for (const a of failed) lines.push(`  ✗ ${where} > ${a.fullName}: ${firstLine(a.failureMessages[0])}`);
+    if (failed.length === 0 && file.status === 'failed') lines.push(`  ✗ ${where}: ${firstLine(file.message)}`);
+  }
+  return lines;
 }
 
 interface TurboRunSummary {
@@ -45,6 +68,7 @@ export function testSummary(
   let cached = 0;
   const failing: string[] = [];
   const missing: string[] = [];
+  const failures: string[] = [];
   for (const task of run.tasks.filter((t) => t.task === 'test')) {
     const file = join(root, task.directory, 'test-results', 'vitest.json');
     if (!existsSync(file)) {
@@ -57,8 +81,10 @@ export function testSummary(
     skipped += r.numPendingTests + r.numTodoTests;
     if (task.cache.status === 'HIT') cached++;
     if (r.numFailedTests > 0) failing.push(task.directory);
+    failures.push(...failureLines(root, r));
   }
   if (failing.length > 0) log(`failing packages: ${failing.join(', ')}`);
+  for (const line of failures) log(line);
   if (missing.length > 0) log(`no test report from: ${missing.join(', ')}`);
   if (cached > 0) log(`(${cached} package(s) replayed from turbo's cache: same inputs, same Node major)`);
   log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
