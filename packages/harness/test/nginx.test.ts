@@ -48,6 +48,34 @@ describe('startNginx', () => {
     expect((await get(lb.url)).body).toBe('b');
   });
 
+  it('caches what the origin marks cacheable, and only that, when asked to (proxy_cache)', async () => {
+    let hits = 0;
+    const origin = createServer((req, res) => {
+      hits++;
+      res.setHeader('Cache-Control', req.url === '/public' ? 'public, max-age=60' : 'no-store');
+      res.end(`answer ${hits}`);
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
+    onTestFinished(() => new Promise<void>((r) => origin.close(() => r())));
+    const addr = `127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    const lb = await startNginx({ upstreams: [addr], cache: true });
+    onTestFinished(() => lb.close());
+    hits = 0; // the readiness probe reached the origin
+    const status = async (path: string): Promise<[string, string | null]> => {
+      const r = await fetch(`${lb.url}${path}`);
+      return [await r.text(), r.headers.get('x-cache-status')];
+    };
+    expect(await status('/public')).toEqual(['answer 1', 'MISS']);
+    expect(await status('/public')).toEqual(['answer 1', 'HIT']);
+    expect(await status('/private')).toEqual(['answer 2', 'MISS']);
+    expect(await status('/private')).toEqual(['answer 3', 'MISS']);
+    expect(hits).toBe(3);
+    const plain = await startNginx({ upstreams: [addr] });
+    onTestFinished(() => plain.close());
+    const r = await fetch(`${plain.url}/public`);
+    expect(r.headers.get('x-cache-status')).toBeNull();
+  });
+
   it('answers 502 when no upstream is up, rather than hanging', async () => {
     const a = await upstream('a');
     await new Promise<void>((r) => a.server.close(() => r()));
