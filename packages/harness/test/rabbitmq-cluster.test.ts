@@ -32,11 +32,16 @@ describe('privateRabbitmqCluster({ nodes })', () => {
     await ch.assertQueue('orders', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     for (let i = 0; i < 100; i++) ch.sendToQueue('orders', Buffer.from(String(i)), { persistent: true });
     await ch.waitForConfirms();
-    // The queue is visible, with its messages, through every other node: they are one cluster.
+    // The queue is visible, with its messages, through every other node: they are one cluster. A node
+    // other than the leader reports the count from metrics the leader spreads a moment later, so under
+    // load its first answer can still be 0: ask until it agrees (eventually() fails if it never does).
     for (const url of cluster.urls.slice(1)) {
-      const c = await connect(url);
-      const other = await c.createChannel();
-      expect((await other.checkQueue('orders')).messageCount).toBe(100);
+      const other = await connect(url);
+      const channel = await other.createChannel();
+      await eventually(async () => (await channel.checkQueue('orders')).messageCount === 100, {
+        timeoutMs: 30_000,
+        what: `the quorum queue showing 100 messages through ${url}`,
+      });
     }
 
     await cluster.nodes[0]!.kill();
@@ -59,6 +64,9 @@ describe('privateRabbitmqCluster({ nodes })', () => {
     await cluster.nodes[0]!.start();
     const back = await connect(cluster.urls[0]!);
     const again = await back.createChannel();
-    expect((await again.checkQueue('orders')).messageCount).toBe(0);
+    await eventually(async () => (await again.checkQueue('orders')).messageCount === 0, {
+      timeoutMs: 30_000,
+      what: 'the rejoined node showing the queue drained',
+    });
   });
 });
