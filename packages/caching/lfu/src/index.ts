@@ -6,9 +6,16 @@ export type { Cache } from './cache.ts';
 export { lfu, type LfuOptions } from './lfu.ts';
 export { wTinyLfu, type WTinyLfu, type WTinyLfuOptions } from './tinylfu.ts';
 export { countMinSketch, type CountMinSketch } from './sketch.ts';
-export { cachedLoader, type CachedLoader, type Loader } from './loader.ts';
-export { redisTrace, type RedisTrace, type RedisTraceOptions } from './redis-trace.ts';
+// The loader wrapper, the Redis trace replayer and the workloads are poc-caching-lru's, re-exported so the
+// two POCs replay identical traces through the same code.
 export {
+  cachedLoader,
+  type CachedLoader,
+  type Loader,
+  type LoaderCache,
+  redisTrace,
+  type RedisTrace,
+  type RedisTraceOptions,
   zipfTrace,
   scanTrace,
   loopTrace,
@@ -17,12 +24,5 @@ export {
   replay,
   type HitCount,
   type ZipfOptions,
-} from './workloads.ts';
-export {
-  LfuError,
-  LfuArgumentError,
-  LfuServiceError,
-  isLfuError,
-  type AnyLfuError,
-  type LfuErrorCode,
-} from './errors.ts';
+} from 'poc-caching-lru';
+export { LfuError, LfuArgumentError, isLfuError, type AnyLfuError, type LfuErrorCode } from './errors.ts';

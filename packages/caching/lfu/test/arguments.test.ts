@@ -1,29 +1,10 @@
 // Bad input gets a clear, typed error that names the argument and the rule, with the exact message: one
 // row per rule. `as never` stands for callers without TypeScript (or with `any`).
-import { redisNamespace, type RedisNamespace } from '@poc/harness';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LfuArgumentError,
-  cachedLoader,
-  countMinSketch,
-  isLfuError,
-  lfu,
-  loopTrace,
-  redisTrace,
-  scanTrace,
-  wTinyLfu,
-  zipfTrace,
-} from '../src/index.ts';
+// The loader wrapper, the trace replayer and the workloads are poc-caching-lru's: their rows are in its
+// arguments test.
+import { describe, expect, it } from 'vitest';
+import { LfuArgumentError, countMinSketch, isLfuError, lfu, wTinyLfu } from '../src/index.ts';
 import { naiveLfu } from '../src/naive.ts';
-
-let redis: Redis;
-let redisNs: RedisNamespace;
-beforeAll(async () => {
-  redisNs = await redisNamespace({ name: 'lfu_args' });
-  redis = redisNs.client();
-});
-afterAll(() => redisNs?.close());
 
 const cases: Array<[string, () => unknown, string]> = [
   ['missing options', () => lfu(undefined as never), 'options must be an object (got undefined)'],
@@ -60,39 +41,6 @@ const cases: Array<[string, () => unknown, string]> = [
     () => countMinSketch({ width: 1, sampleSize: -1 }),
     'options.sampleSize must be a positive integer (got -1)',
   ],
-  [
-    'loader that is not a function',
-    () => cachedLoader(42 as never, { cache: lfu({ capacity: 1 }) }),
-    'loader must be a function (got a number)',
-  ],
-  [
-    'cache that is not a Cache',
-    () => cachedLoader(async () => 1, { cache: {} as never }),
-    'options.cache must be a Cache (got an object)',
-  ],
-  [
-    'empty key',
-    () => cachedLoader(async () => 1, { cache: lfu({ capacity: 1 }) }).get(''),
-    'key must be a non-empty string (got "")',
-  ],
-  [
-    'redis that is not a client',
-    () => redisTrace({} as never, { prefix: 'p' }),
-    'redis must be an ioredis client (got an object)',
-  ],
-  ['empty prefix', () => redisTrace(redis, { prefix: '' }), 'options.prefix must be a non-empty string (got "")'],
-  [
-    'replay signal that is not an AbortSignal',
-    () => redisTrace(redis, { prefix: 'p' }).replay([1], { signal: 'stop' as never }),
-    'signal must be an AbortSignal (got a string)',
-  ],
-  [
-    'zipf skew 0.1',
-    () => zipfTrace({ keys: 1, length: 1, skew: 0.1 }),
-    'skew must be a number from 0.5 to 2 (got 0.1)',
-  ],
-  ['scan from -1', () => scanTrace(-1, 1), 'from must be a non-negative integer (got -1)'],
-  ['loop over 0 keys', () => loopTrace(0, 1), 'keys must be a positive integer (got 0)'],
 ];
 
 describe('bad arguments', () => {

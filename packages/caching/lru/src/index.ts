@@ -2,7 +2,7 @@
 // Redis's approximate LRU as a trace replayer, and the seeded workload generators. The naive array LRU
 // is behind the subpath 'poc-caching-lru/naive'.
 export { lru, type Cache, type LruOptions } from './lru.ts';
-export { cachedLoader, type CachedLoader, type Loader } from './loader.ts';
+export { cachedLoader, type CachedLoader, type Loader, type LoaderCache } from './loader.ts';
 export { redisTrace, type RedisTrace, type RedisTraceOptions } from './redis-lru.ts';
 export {
   zipfTrace,

@@ -12,7 +12,10 @@ export interface CachedLoader<V> {
   readonly stats: { hits: number; loads: number };
 }
 
-export function cachedLoader<V>(loader: Loader<V>, options: { cache: Cache<string, V> }): CachedLoader<V> {
+/** What cachedLoader needs of a cache: any policy of this series (LRU, LFU, W-TinyLFU) has it. */
+export type LoaderCache<V> = Pick<Cache<string, V>, 'get' | 'set'>;
+
+export function cachedLoader<V>(loader: Loader<V>, options: { cache: LoaderCache<V> }): CachedLoader<V> {
   check.fn('loader', loader);
   check.kind(typeof options === 'object' && options !== null, 'options', 'must be an object', options);
   check.kind(
