@@ -13,7 +13,7 @@ import {
 import { runMain } from '@poc/kit';
 import { mixedWorkload } from '../src/index.ts';
 import { createItems } from '../src/items.ts';
-import { runMix, strategy, strategyNames, type StrategyName } from '../src/strategies.ts';
+import { runMix, strategy, strategyNames, type StrategyName } from '../src/lab/strategies.ts';
 
 const short = benchProfile() === 'short';
 const KEYS = 20;

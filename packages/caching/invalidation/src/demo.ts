@@ -4,7 +4,7 @@ import { postgresDatabase, redisNamespace, serverFor } from '@poc/harness';
 import { runMain } from '@poc/kit';
 import { mixedWorkload } from './index.ts';
 import { createItems } from './items.ts';
-import { forcedRaces, runMix, strategy, strategyNames } from './strategies.ts';
+import { forcedRaces, runMix, strategy, strategyNames } from './lab/strategies.ts';
 import { itemKey } from './workload.ts';
 
 const say = (line = ''): void => console.log(line);

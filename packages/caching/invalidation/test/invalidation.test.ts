@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leasedCache, mixedWorkload, versionedCache, type Loader } from '../src/index.ts';
 import { createItems, itemLoader, versionedItemLoader, writeItem } from '../src/items.ts';
-import { forcedRaces, runMix, strategy, type StrategyName } from '../src/strategies.ts';
+import { forcedRaces, runMix, strategy, type StrategyName } from '../src/lab/strategies.ts';
 import { itemKey } from '../src/workload.ts';
 
 const ROUNDS = 30;

@@ -7,7 +7,7 @@ import { createWriteBehindTable, durableWriteBehind, writeBehind, zipfKeys } fro
 import { writeThrough } from './naive.ts';
 
 const say = (line = ''): void => console.log(line);
-const crashingFlusher = fileURLToPath(new URL('../test/fixtures/flusher.ts', import.meta.url));
+const crashingFlusher = fileURLToPath(new URL('./lab/flusher.ts', import.meta.url));
 
 runMain(async () => {
   const servers = await Promise.all(['redis', 'postgres'].map((s) => serverFor(s)));

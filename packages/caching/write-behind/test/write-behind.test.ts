@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { createWriteBehindTable, durableWriteBehind, writeBehind, zipfKeys } from '../src/index.ts';
 import { writeThrough } from '../src/naive.ts';
 
-const flusherScript = fileURLToPath(new URL('./fixtures/flusher.ts', import.meta.url));
+const flusherScript = fileURLToPath(new URL('../src/lab/flusher.ts', import.meta.url));
 
 let redisNs: RedisNamespace;
 let db: PostgresDatabase;

@@ -1,13 +1,13 @@
 // The four strategies side by side on the items table, with one shape (get, write) so the tests, the demo
 // and the bench run the same work on each; plus the forced race and the concurrent mix they are judged by.
-// A fixture, not the package's API: the index does not export it.
+// A lab fixture, not the package's API: the index does not export it (it uses the harness's barrier).
 import { barrier } from '@poc/harness';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { leasedCache, versionedCache, type CacheStats, type Loader } from './invalidation.ts';
-import { readAll, versionedItemLoader, writeItem } from './items.ts';
-import { deleteAfterWrite, updateAfterWrite } from './naive.ts';
-import type { WorkloadOp } from './workload.ts';
+import { leasedCache, versionedCache, type CacheStats, type Loader } from '../invalidation.ts';
+import { readAll, versionedItemLoader, writeItem } from '../items.ts';
+import { deleteAfterWrite, updateAfterWrite } from '../naive.ts';
+import type { WorkloadOp } from '../workload.ts';
 
 export const strategyNames = ['delete-after-write', 'update-after-write', 'versions', 'leases'] as const;
 export type StrategyName = (typeof strategyNames)[number];
@@ -34,6 +34,49 @@ export interface StrategyOptions {
   loadDelayMs?: number;
 }
 
+/** What each strategy adds to the shared parts: its cache, and what a write tells it after the commit. */
+interface Parts {
+  get(key: string): Promise<string>;
+  stats(): CacheStats;
+  afterCommit(key: string, value: string, version: number): Promise<void>;
+  /** The cached string for `key`, when the cache keeps it somewhere other than a JSON string at <name>:<key>. */
+  cached?(key: string): Promise<string | null>;
+}
+
+interface Loaders {
+  plain: Loader<string>;
+  versioned: Loader<{ value: string; version: number }>;
+}
+
+type CacheOptions = Pick<StrategyOptions, 'redis' | 'name' | 'ttlMs'>;
+
+const strategies: Record<StrategyName, (loaders: Loaders, options: CacheOptions) => Parts> = {
+  'delete-after-write': ({ plain }, options) => {
+    const cache = deleteAfterWrite(plain, options);
+    return { get: (key) => cache.get(key), stats: cache.stats, afterCommit: (key) => cache.invalidate(key) };
+  },
+  'update-after-write': ({ plain }, options) => {
+    const cache = updateAfterWrite(plain, options);
+    return { get: (key) => cache.get(key), stats: cache.stats, afterCommit: (key, value) => cache.update(key, value) };
+  },
+  versions: ({ versioned }, options) => {
+    const cache = versionedCache(versioned, options);
+    return {
+      get: (key) => cache.get(key),
+      stats: cache.stats,
+      afterCommit: (key, _value, version) => cache.invalidate(key, version),
+      async cached(key) {
+        const raw = await options.redis.hget(cache.redisKey(key), 'd');
+        return raw === null ? null : (JSON.parse(raw) as string);
+      },
+    };
+  },
+  leases: ({ plain }, options) => {
+    const cache = leasedCache(plain, options);
+    return { get: (key) => cache.get(key), stats: cache.stats, afterCommit: (key) => cache.invalidate(key) };
+  },
+};
+
 export function strategy(kind: StrategyName, options: StrategyOptions): Strategy {
   const { redis, pool, name, ttlMs, loadDelayMs = 0 } = options;
   const rowLoader = versionedItemLoader(pool, loadDelayMs);
@@ -46,73 +89,23 @@ export function strategy(kind: StrategyName, options: StrategyOptions): Strategy
     return row;
   };
   const plain: Loader<string> = async (key, signal) => (await versioned(key, signal)).value;
-  const cacheOptions = { redis, name, ttlMs };
-  const base = { name: kind, onNextLoad: (h: () => Promise<void>) => void (hook = h) };
-  const getString = async (key: string): Promise<string | null> => {
-    const raw = await redis.get(`${name}:${key}`);
-    return raw === null ? null : (JSON.parse(raw) as string);
+  const parts = strategies[kind]({ plain, versioned }, { redis, name, ttlMs });
+  return {
+    name: kind,
+    onNextLoad: (h) => void (hook = h),
+    get: (key) => parts.get(key),
+    stats: () => parts.stats(),
+    async cached(key) {
+      if (parts.cached) return parts.cached(key);
+      const raw = await redis.get(`${name}:${key}`);
+      return raw === null ? null : (JSON.parse(raw) as string);
+    },
+    async write(key, value) {
+      const { version } = await writeItem(pool, key, value);
+      await parts.afterCommit(key, value, version);
+      return version;
+    },
   };
-  switch (kind) {
-    case 'delete-after-write': {
-      const cache = deleteAfterWrite(plain, cacheOptions);
-      return {
-        ...base,
-        get: (key) => cache.get(key),
-        stats: cache.stats,
-        cached: getString,
-        async write(key, value) {
-          const { version } = await writeItem(pool, key, value);
-          await cache.invalidate(key);
-          return version;
-        },
-      };
-    }
-    case 'update-after-write': {
-      const cache = updateAfterWrite(plain, cacheOptions);
-      return {
-        ...base,
-        get: (key) => cache.get(key),
-        stats: cache.stats,
-        cached: getString,
-        async write(key, value) {
-          const { version } = await writeItem(pool, key, value);
-          await cache.update(key, value);
-          return version;
-        },
-      };
-    }
-    case 'versions': {
-      const cache = versionedCache(versioned, cacheOptions);
-      return {
-        ...base,
-        get: (key) => cache.get(key),
-        stats: cache.stats,
-        async cached(key) {
-          const raw = await redis.hget(cache.redisKey(key), 'd');
-          return raw === null ? null : (JSON.parse(raw) as string);
-        },
-        async write(key, value) {
-          const { version } = await writeItem(pool, key, value);
-          await cache.invalidate(key, version);
-          return version;
-        },
-      };
-    }
-    case 'leases': {
-      const cache = leasedCache(plain, cacheOptions);
-      return {
-        ...base,
-        get: (key) => cache.get(key),
-        stats: cache.stats,
-        cached: getString,
-        async write(key, value) {
-          const { version } = await writeItem(pool, key, value);
-          await cache.invalidate(key);
-          return version;
-        },
-      };
-    }
-  }
 }
 
 /**
