@@ -59,7 +59,7 @@ describe('toxiproxy', () => {
     const redis = await serverFor('redis');
     const proxied = await proxyTo(new URL(redis.url).host);
     onTestFinished(() => proxied.close());
-    const client = redisClient(`redis://${proxied.listen}`, { maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    const client = redisClient(proxied.via(redis.url), { maxRetriesPerRequest: 0, retryStrategy: () => 100 });
     onTestFinished(() => void client.disconnect());
     expect(await client.ping()).toBe('PONG');
 

@@ -1,12 +1,14 @@
 // Every server the harness starts is reachable from this machine only: a laptop on a café's network
 // must not be open while the tests run. Each service's whole process tree (and anything listening on
 // a port reserved for it, such as a RabbitMQ node's epmd) may listen on loopback addresses only.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import amqp from 'amqplib';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SERVICES, type ServiceName } from '../src/services/definitions.ts';
-import { startNginx } from '../src/services/index.ts';
+import { privateRedis, redisClient, startNginx } from '../src/services/index.ts';
+import { probePostgres, probeRedis } from '../src/services/probes.ts';
+import { eventually } from '../src/testing/index.ts';
 import { descendants } from '../src/services/local/processes.ts';
 import { startLocalRabbitmq } from '../src/services/local/rabbitmq.ts';
 import { isLoopback, listenersOn, listeningSocketsOf, type ListeningSocket } from '../src/services/local/sockets.ts';
@@ -65,5 +67,51 @@ describe('RabbitMQ nodes', () => {
     expect(listenersOn(epmdPort)).not.toEqual([]);
     await a.dir.dispose();
     expect(listenersOn(epmdPort)).toEqual([]);
+  });
+});
+
+describe('Redis', () => {
+  it('requires a random password, read from an owner-only file, and a private replica still syncs', async () => {
+    const server = await SERVICES.redis.startLocal();
+    onTestFinished(() => server.dir.dispose());
+    const password = decodeURIComponent(new URL(server.url).password);
+    expect(password).toMatch(/^[0-9a-f]{48}$/); // 192 random bits
+    const open = new URL(server.url);
+    open.password = '';
+    await expect(probeRedis(open.toString())).rejects.toThrow(/NOAUTH/);
+    await probeRedis(server.url);
+    // The password reaches the server in a file only its owner can read (redis-server rewrites its
+    // process title, so its command line would not show it anyway, but only after it has started).
+    const auth = join(server.dir.path, 'auth.conf');
+    expect(readFileSync(auth, 'utf8')).toContain(`requirepass ${password}`);
+    expect(statSync(auth).mode & 0o777).toBe(0o600);
+
+    const primary = redisClient(server.url);
+    onTestFinished(() => void primary.disconnect());
+    await primary.set('k', 'from the primary');
+    const replica = await privateRedis({ config: [['replicaof', `127.0.0.1 ${server.port}`]] });
+    onTestFinished(() => replica.close());
+    const reader = redisClient(replica.url);
+    onTestFinished(() => void reader.disconnect());
+    await eventually(async () => (await reader.get('k')) === 'from the primary', {
+      timeoutMs: 20_000,
+      what: 'the replica to sync from its password-protected primary',
+    });
+  });
+});
+
+describe('PostgreSQL', () => {
+  it('requires a random password over TCP', async () => {
+    const server = await SERVICES.postgres.startLocal();
+    onTestFinished(() => server.dir.dispose());
+    const password = decodeURIComponent(new URL(server.url).password);
+    expect(password).toMatch(/^[0-9a-f]{48}$/); // 192 random bits
+    const open = new URL(server.url);
+    open.password = '';
+    await expect(probePostgres(open.toString())).rejects.toThrow(/password/);
+    const wrong = new URL(server.url);
+    wrong.password = 'postgres';
+    await expect(probePostgres(wrong.toString())).rejects.toThrow(/password authentication failed/);
+    expect(await probePostgres(server.url)).toMatch(/^\d+\.\d+/);
   });
 });

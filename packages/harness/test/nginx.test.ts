@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HarnessArgumentError, startNginx } from '../src/services/index.ts';
+import { eventually } from '../src/testing/index.ts';
 
 /** A real HTTP server that answers with its own name. */
 async function upstream(name: string): Promise<{ addr: string; server: Server }> {
@@ -74,6 +75,41 @@ describe('startNginx', () => {
     onTestFinished(() => plain.close());
     const r = await fetch(`${plain.url}/public`);
     expect(r.headers.get('x-cache-status')).toBeNull();
+  });
+
+  it('serves an expired copy over an origin 503 only when told to (cache.useStale)', async () => {
+    let failing = false;
+    const origin = createServer((_req, res) => {
+      res.statusCode = failing ? 503 : 200;
+      res.setHeader('Cache-Control', failing ? 'no-store' : 'public, max-age=1, stale-if-error=60');
+      res.end(failing ? 'down' : 'fresh copy');
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
+    onTestFinished(() => new Promise<void>((r) => origin.close(() => r())));
+    const addr = `127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    const told = await startNginx({ upstreams: [addr], cache: { useStale: ['http_503'] } });
+    onTestFinished(() => told.close());
+    const plain = await startNginx({ upstreams: [addr], cache: true });
+    onTestFinished(() => plain.close());
+    for (const lb of [told, plain]) expect(await (await fetch(`${lb.url}/p`)).text()).toBe('fresh copy');
+    failing = true;
+    const afterExpiry = async (url: string): Promise<[number, string | null]> => {
+      const r = await eventually(
+        async () => {
+          const reply = await fetch(url);
+          await reply.arrayBuffer();
+          return reply.headers.get('x-cache-status') !== 'HIT' && reply;
+        },
+        { timeoutMs: 10_000, intervalMs: 100, what: `${url} expiring` },
+      );
+      return [r.status, r.headers.get('x-cache-status')];
+    };
+    expect(await afterExpiry(`${told.url}/p`)).toEqual([200, 'STALE']);
+    // stale-if-error alone covers connection errors and timeouts, not a 503 the origin sends.
+    expect(await afterExpiry(`${plain.url}/p`)).toEqual([503, 'EXPIRED']);
+    await expect(startNginx({ upstreams: [addr], cache: { useStale: ['always' as never] } })).rejects.toThrow(
+      /^cache\.useStale entries must be one of error, timeout, .* \(got "always"\)$/,
+    );
   });
 
   it('answers 502 when no upstream is up, rather than hanging', async () => {

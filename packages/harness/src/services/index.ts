@@ -20,7 +20,7 @@ export {
   type KafkaNamespace,
 } from './kafka.ts';
 export { proxyTo, type ProxiedServer } from './toxiproxy.ts';
-export { startNginx, type NginxOptions, type NginxServer } from './nginx.ts';
+export { startNginx, type NginxCacheOptions, type NginxOptions, type NginxServer } from './nginx.ts';
 export { SERVICES, type ServiceName, type ServerOptions } from './definitions.ts';
 export type { Server, PrivateServer, ProviderKind } from './types.ts';
 export {

@@ -23,11 +23,35 @@ export interface NginxOptions {
    * origin's Cache-Control or Expires allows (s-maxage before max-age; private, no-store and no-cache are
    * not stored), revalidates expired entries with If-None-Match / If-Modified-Since, lets one request
    * fill a missing entry while the others wait, serves a stale entry while one request refreshes it in
-   * the background (stale-while-revalidate) or when the origin fails, and says what it did in
-   * `X-Cache-Status` (MISS, HIT, EXPIRED, STALE, UPDATING, REVALIDATED, BYPASS).
+   * the background or when the origin fails only as far as the origin's stale-while-revalidate and
+   * stale-if-error allow (nginx applies stale-if-error to connection errors and timeouts, not to a 5xx
+   * the origin sends), and says what it did in `X-Cache-Status` (MISS, HIT, EXPIRED, STALE, UPDATING,
+   * REVALIDATED, BYPASS). `{ useStale: ['http_503', ...] }` adds proxy_cache_use_stale with those
+   * conditions for every cacheable response, whatever the origin says.
    */
-  cache?: boolean;
+  cache?: boolean | NginxCacheOptions;
 }
+
+const STALE_CONDITIONS = [
+  'error',
+  'timeout',
+  'invalid_header',
+  'updating',
+  'http_500',
+  'http_502',
+  'http_503',
+  'http_504',
+  'http_403',
+  'http_404',
+  'http_429',
+] as const;
+
+export interface NginxCacheOptions {
+  /** proxy_cache_use_stale conditions (default none: the origin's Cache-Control extensions decide). */
+  useStale?: ReadonlyArray<(typeof STALE_CONDITIONS)[number]>;
+}
+
+type CheckedOptions = Required<Omit<NginxOptions, 'cache'>> & { cache: NginxCacheOptions | false };
 
 export interface NginxServer extends AsyncDisposable {
   /** http://127.0.0.1:<port>: proxies every path to the upstreams. */
@@ -40,7 +64,7 @@ export interface NginxServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-function check(options: NginxOptions): Required<NginxOptions> {
+function check(options: NginxOptions): CheckedOptions {
   const { upstreams, balance = 'round_robin', maxFails = 1, failTimeoutS = 10, cache = false } = options;
   checkUpstreams(upstreams);
   requireArg(
@@ -54,8 +78,19 @@ function check(options: NginxOptions): Required<NginxOptions> {
     'failTimeoutS',
     `must be a positive integer (got ${failTimeoutS})`,
   );
-  requireArg(typeof cache === 'boolean', 'cache', `must be true or false (got ${String(cache)})`);
-  return { upstreams, balance, maxFails, failTimeoutS, cache };
+  requireArg(
+    typeof cache === 'boolean' || (typeof cache === 'object' && cache !== null),
+    'cache',
+    `must be true, false or { useStale } (got ${String(cache)})`,
+  );
+  const useStale = (typeof cache === 'object' && cache.useStale) || [];
+  for (const c of useStale)
+    requireArg(
+      (STALE_CONDITIONS as readonly string[]).includes(c),
+      'cache.useStale',
+      `entries must be one of ${STALE_CONDITIONS.join(', ')} (got "${c}")`,
+    );
+  return { upstreams, balance, maxFails, failTimeoutS, cache: cache === true ? {} : cache };
 }
 
 function checkUpstreams(upstreams: readonly string[]): void {
@@ -65,13 +100,7 @@ function checkUpstreams(upstreams: readonly string[]): void {
 }
 
 /** The configuration; `generation` comes back in X-Nginx-Config so a reload can be seen to have landed. */
-function config(
-  o: Required<NginxOptions>,
-  port: number,
-  dir: string,
-  generation: number,
-  user: string | undefined,
-): string {
+function config(o: CheckedOptions, port: number, dir: string, generation: number, user: string | undefined): string {
   const servers = o.upstreams
     .map((u) => `    server ${u} max_fails=${o.maxFails} fail_timeout=${o.failTimeoutS}s;`)
     .join('\n');
@@ -85,7 +114,11 @@ function config(
       proxy_cache poc;
       proxy_cache_revalidate on;
       proxy_cache_lock on;
-      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+      ${
+        o.cache && o.cache.useStale?.length
+          ? `proxy_cache_use_stale ${o.cache.useStale.join(' ')};`
+          : "# No proxy_cache_use_stale: the origin's stale-while-revalidate and stale-if-error decide."
+      }
       proxy_cache_background_update on;
       add_header X-Cache-Status $upstream_cache_status always;`
     : '';
@@ -217,7 +250,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
  * loopback and listens on 127.0.0.1:<port> itself, as the local one does. It runs as nobody (65534),
  * with its configuration, pid file and temp directories in the container's /tmp.
  */
-async function startDockerNginx(o: Required<NginxOptions>): Promise<NginxServer> {
+async function startDockerNginx(o: CheckedOptions): Promise<NginxServer> {
   let generation = 1;
   let current = o;
   const render = (port: number): string => config(current, port, '/tmp', generation, undefined);

@@ -1,6 +1,7 @@
 // toxiproxy between a client and a real server: a proxy on a free loopback port that forwards to the
 // server until a test adds latency, a bandwidth limit, a timeout or a reset, or cuts it.
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { urlVia } from '../testing/faulty-link.ts';
 import { uniqueName } from '../testing/names.ts';
 import { releasePorts, reservePorts } from './local/processes.ts';
 import { serverFor } from './servers.ts';
@@ -9,6 +10,8 @@ export interface ProxiedServer extends AsyncDisposable {
   /** host:port clients connect to instead of the server. */
   readonly listen: string;
   readonly port: number;
+  /** `url` (the server's, with its password) pointed at the proxy instead: redis://, postgres://, amqp://. */
+  via(url: string): string;
   /** The toxiproxy-node-client proxy: addToxic({ type: 'latency' | 'bandwidth' | 'timeout' | 'reset_peer' ... }). */
   readonly proxy: Proxy;
   /** Adds latency (ms, plus up to `jitterMs`) to data flowing from the server to the client. */
@@ -40,6 +43,7 @@ export async function proxyTo(upstream: string, options: { name?: string } = {})
     listen,
     port,
     proxy,
+    via: (url) => urlVia(url, port),
     async addLatency(ms, jitterMs = 0) {
       await proxy.addToxic({
         name: uniqueName('latency'),

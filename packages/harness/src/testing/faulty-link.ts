@@ -23,6 +23,14 @@ export interface FaultyLink extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** `url` with its host and port replaced by 127.0.0.1:`port`; its credentials, path and query kept. */
+export function urlVia(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
+}
+
 /** Opens a relay on a loopback port (chosen by the kernel) to `upstream` ("host:port"). */
 export async function faultyLink(upstream: string): Promise<FaultyLink> {
   const m = /^(.+):(\d{1,5})$/.exec(upstream);
@@ -71,12 +79,7 @@ export async function faultyLink(upstream: string): Promise<FaultyLink> {
     get connections() {
       return opened;
     },
-    via(url) {
-      const u = new URL(url);
-      u.hostname = '127.0.0.1';
-      u.port = String(port);
-      return u.toString();
-    },
+    via: (url) => urlVia(url, port),
     dropNextReply() {
       if (armed) return Promise.reject(new HarnessArgumentError('dropNextReply() is already armed'));
       return new Promise((resolve) => (armed = resolve));

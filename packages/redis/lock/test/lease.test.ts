@@ -40,9 +40,7 @@ afterAll(() => ns?.close());
 async function holderBehindProxy(): Promise<{ proxy: ProxiedServer; client: Redis; cutOff: () => Promise<void> }> {
   const proxy = await proxyTo(new URL(ns.url).host, { name: 'lock_holder' });
   onTestFinished(() => proxy.close());
-  const url = new URL(ns.url);
-  url.host = proxy.listen;
-  const client = redisClient(url.toString(), { keyPrefix: ns.prefix, enableOfflineQueue: false });
+  const client = redisClient(proxy.via(ns.url), { keyPrefix: ns.prefix, enableOfflineQueue: false });
   client.on('error', () => {}); // the partition's connection errors are expected; commands report them
   onTestFinished(() => void client.disconnect());
   await eventually(() => client.status === 'ready', { what: 'the holder’s client to connect' });

@@ -70,7 +70,8 @@ export function redisBenchmarkArgs(run: RedisBenchmarkRun): string[] {
   if (u.protocol !== 'redis:') throw new Error(`redis-benchmark needs a redis:// URL (got ${u.protocol})`);
   const args = ['-h', u.hostname.replace(/^\[|\]$/g, ''), '-p', u.port || '6379'];
   if (u.username) args.push('--user', decodeURIComponent(u.username));
-  if (u.password) args.push('-a', decodeURIComponent(u.password), '--no-auth-warning');
+  // Redis 7.0's redis-benchmark has no --no-auth-warning (redis-cli has); it prints no warning either.
+  if (u.password) args.push('-a', decodeURIComponent(u.password));
   const db = u.pathname.replace(/^\//, '');
   if (db) args.push('--dbnum', db);
   args.push('-c', String(run.clients), '-P', String(run.pipeline), '-n', String(run.requests));
@@ -86,7 +87,10 @@ export function redisBenchmark(run: RedisBenchmarkRun): Promise<RedisBenchmarkRe
   return new Promise((resolve, reject) => {
     execFile(bin, args, { timeout: run.timeoutMs ?? 120_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       if (error) {
-        reject(new Error(`redis-benchmark ${shown.join(' ')} failed: ${error.message} ${stderr}`.trim()));
+        // error.message repeats the command line: the password must not reach a log from there either.
+        const password = args[args.indexOf('-a') + 1];
+        const message = args.includes('-a') ? error.message.replaceAll(password!, '***') : error.message;
+        reject(new Error(`redis-benchmark ${shown.join(' ')} failed: ${message} ${stderr}`.trim()));
         return;
       }
       try {

@@ -40,7 +40,7 @@ describe('redis-benchmark, as the bench runs it', () => {
         command: ['INCRBY', 'k:__rand_int__', '1'],
       }),
     ).toEqual(
-      ['-h', '127.0.0.1', '-p', '6390', '--user', 'app', '-a', 's:cret', '--no-auth-warning', '--dbnum', '2'].concat([
+      ['-h', '127.0.0.1', '-p', '6390', '--user', 'app', '-a', 's:cret', '--dbnum', '2'].concat([
         '-c',
         '16',
         '-P',

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { postgresSettings } from '../local/postgres.ts';
 import { amqpUrl, amqpUserConfig, newAmqpPassword } from '../local/rabbitmq.ts';
-import { REDIS_BASE_CONFIG } from '../local/redis.ts';
+import { REDIS_AUTH_CONF, REDIS_BASE_CONFIG, redisUrl } from '../local/redis.ts';
 import { probeAmqp, probeKafka, probePostgres, probeToxiproxy, redisVersion } from '../probes.ts';
 import type { ImageService } from '../images.ts';
 
@@ -143,14 +143,17 @@ export function containerSpec(service: ImageService, port: number, options: Spec
         network: { publish: 6379 },
         command: [
           'redis-server',
+          '/tmp/poc-redis/auth.conf',
           ...['--port', '6379', '--bind', '0.0.0.0', '--dir', '/data'],
           ...flags(REDIS_BASE_CONFIG),
           ...flags(options.config ?? []),
         ],
-        url: `redis://127.0.0.1:${port}`,
+        files: [{ target: '/tmp/poc-redis/auth.conf', content: REDIS_AUTH_CONF }],
+        url: redisUrl(port),
         probe: (url) => redisVersion(url),
       };
-    case 'postgres':
+    case 'postgres': {
+      const password = randomBytes(24).toString('hex');
       return {
         network: { publish: 5432 },
         command: [
@@ -161,10 +164,12 @@ export function containerSpec(service: ImageService, port: number, options: Spec
           ),
         ],
         // The official image's entrypoint conventions; tooling/docker/postgres follows them too.
-        env: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_INITDB_ARGS },
-        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        // A random password per container, required on TCP (scram-sha-256), as the local provider does.
+        env: { POSTGRES_HOST_AUTH_METHOD: 'scram-sha-256', POSTGRES_PASSWORD: password, POSTGRES_INITDB_ARGS },
+        url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
         probe: (url) => probePostgres(url),
       };
+    }
     case 'rabbitmq': {
       const password = newAmqpPassword();
       return {

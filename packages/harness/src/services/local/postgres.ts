@@ -2,7 +2,8 @@
 // data directory; each start copies it (~100 ms instead of ~1.5 s). PostgreSQL refuses to run as
 // root, so when we are root the server runs as the `postgres` system user (or `nobody`).
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ServiceUnavailableError } from '../../errors.ts';
@@ -56,15 +57,30 @@ export async function copyTree(from: string, to: string): Promise<void> {
   }
 }
 
-/** Returns the cached, initdb'd template data directory for this version and user, creating it once. */
-async function templateDataDir(initdb: string, version: string, runAs: RunAs | undefined): Promise<string> {
-  const template = join(cacheHome(), `postgres-${version}-${runAs?.name ?? 'self'}`, 'data');
-  if (existsSync(join(template, 'PG_VERSION'))) return template;
+/**
+ * The cached, initdb'd template data directory for this version and user, created once, and the password
+ * of its `postgres` role: 192 random bits drawn when the template was made, kept beside it in a file only
+ * its owner can read. TCP connections (127.0.0.1) must give it (scram-sha-256); the Unix socket, in the
+ * server's private 0700 directory, trusts its owner.
+ */
+async function templateDataDir(
+  initdb: string,
+  version: string,
+  runAs: RunAs | undefined,
+): Promise<{ template: string; password: string }> {
+  const home = join(cacheHome(), `postgres-${version}-${runAs?.name ?? 'self'}-scram`);
+  const template = join(home, 'data');
+  const passwordFile = join(home, 'password');
+  if (existsSync(join(template, 'PG_VERSION'))) return { template, password: readFileSync(passwordFile, 'utf8') };
   // initdb as the server's user into a staging directory that user can reach, then copy into the cache.
   const staging = stagingDir();
   try {
     if (runAs) chownSync(staging, runAs.uid, runAs.gid);
     const data = join(staging, 'data');
+    const password = randomBytes(24).toString('hex');
+    const pwfile = join(staging, 'pwfile');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (runAs) chownSync(pwfile, runAs.uid, runAs.gid);
     try {
       await run(
         initdb,
@@ -73,7 +89,9 @@ async function templateDataDir(initdb: string, version: string, runAs: RunAs | u
           data,
           '-U',
           'postgres',
-          '--auth=trust',
+          `--pwfile=${pwfile}`,
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
           '--encoding=UTF8',
           '--locale=C',
           '--no-sync',
@@ -85,12 +103,18 @@ async function templateDataDir(initdb: string, version: string, runAs: RunAs | u
       const out = e as { code?: number; stderr?: string; stdout?: string };
       throw new ServiceUnavailableError(`initdb failed (exit ${out.code}):\n${out.stderr || out.stdout}`);
     }
-    mkdirSync(join(template, '..'), { recursive: true });
+    mkdirSync(home, { recursive: true, mode: 0o700 });
     const partial = `${template}.${process.pid}.partial`;
     await copyTree(data, partial);
-    // Another process may have won the race; either way a complete template now exists.
-    await run('mv', ['-T', partial, template]).catch(() => rmSync(partial, { recursive: true, force: true }));
-    return template;
+    // Another process may have won the race: the password file goes in only with the template that wins.
+    const moved = await run('mv', ['-T', '--no-clobber', partial, template]).then(
+      () => existsSync(join(template, 'PG_VERSION')) && !existsSync(partial),
+      () => false,
+    );
+    if (moved) writeFileSync(passwordFile, password, { mode: 0o600 });
+    else rmSync(partial, { recursive: true, force: true });
+    for (let i = 0; i < 100 && !existsSync(passwordFile); i++) await new Promise((r) => setTimeout(r, 50));
+    return { template, password: readFileSync(passwordFile, 'utf8') };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -124,7 +148,7 @@ export async function startLocalPostgres(
 ): Promise<LocalProcessServer> {
   const { initdb, postgres, version } = binaries();
   const runAs = unprivilegedUser();
-  const template = await templateDataDir(initdb, version, runAs);
+  const { template, password } = await templateDataDir(initdb, version, runAs);
   return startLocalServer({
     service: 'postgres',
     // SIGINT is PostgreSQL's fast shutdown; SIGTERM (smart) would wait for every client to leave.
@@ -143,7 +167,7 @@ export async function startLocalPostgres(
       ])
         args.push('-c', `${name}=${value}`);
       return {
-        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
         what: `PostgreSQL ${version} on port ${port}`,
         command: { command: postgres, args, uid: runAs?.uid, gid: runAs?.gid },
       };
