@@ -70,7 +70,10 @@ runMain(async () => {
       (variant: string): Operation<unknown> =>
       (signal) => {
         sent[variant]!++;
-        return lab.work(AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]));
+        // Held until the call settles: on Node 20 a timeout signal reachable only through AbortSignal.any()
+        // can be garbage-collected before it fires, and the call would then never give up.
+        const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
+        return lab.work(AbortSignal.any([signal, timeout])).finally(() => void timeout.aborted);
       };
     const never = new AbortController().signal;
 
