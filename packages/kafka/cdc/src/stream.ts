@@ -27,6 +27,9 @@ export interface StreamSettings {
  */
 const libraryAck = (lsn: bigint): string => formatLsn(lsn - 1n);
 
+/** How long a graceful stop may take to produce, confirm and close before run() gives up waiting. */
+const STOP_GRACE_MS = 10_000;
+
 /** One streaming session: from the slot's confirmed LSN until `signal` aborts or something fails. */
 export async function stream(
   s: StreamSettings,
@@ -143,9 +146,20 @@ export async function stream(
     if (failure || stopping) return;
     stopping = true;
     cancelLinger?.();
+    // A graceful stop produces and confirms what it holds, then closes the stream. It is bounded: a
+    // replication connection left half-open by a server restart can leave the close waiting forever, and
+    // a caller stopping the connector must get control back (with an error saying the close was cut short).
+    const cancelGrace = s.clock.schedule(() => {
+      void service.destroy().catch(() => undefined);
+      settle(
+        failure ??
+          new CdcServiceError(`stopping the stream of slot "${s.name}" took over ${STOP_GRACE_MS} ms: left unclosed`),
+      );
+    }, STOP_GRACE_MS);
     void flush()
       .then(() => service.destroy())
-      .then(() => settle(failure), settle);
+      .then(() => settle(failure), settle)
+      .finally(cancelGrace);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [s.name] }), s.name, formatLsn(from)).then(
