@@ -103,8 +103,14 @@ describe('broker failures', () => {
       expect([...copies.copies.keys()].map(Number).sort((a, b) => a - b)).toEqual(
         Array.from({ length: inputEnd }, (_, i) => i),
       );
-      // The consumer that was reading when the leader died went on after the election, saw each once.
-      expect(countCopies(downstream)).toMatchObject({ distinct: inputEnd, duplicates: 0 });
+      // The consumer that was reading when the leader died went on after the election and saw every output.
+      // It may see some twice: a plain consumer commits its offsets on an interval, and when its group
+      // coordinator moves (it may have lived on the killed node) it resumes from the last committed offset.
+      // That is at-least-once reading of a log that holds each output once (asserted on the log above);
+      // reading exactly once needs the reader's own offsets in a transaction, as the processor does.
+      const downstreamCopies = countCopies(downstream);
+      expect(downstreamCopies.distinct).toBe(inputEnd);
+      console.log(`downstream consumer: ${downstreamCopies.duplicates} re-delivered record(s) after the failover`);
       for (const e of errors) expect(isExactlyOnceError(e)).toBe(true);
     },
   );
